@@ -14,6 +14,7 @@ export type ErrorCode =
   | 'NIFTI_UNSUPPORTED_DATATYPE'
   | 'NIFTI_NONFINITE'
   | 'NIFTI_WRITE_FAILED'
+  | 'PACKAGE_WRITE_FAILED'
   | 'FILE_NOT_FOUND'
   // geometry and volumes
   | 'GEOMETRY_INVALID'

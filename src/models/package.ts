@@ -1,0 +1,99 @@
+/**
+ * Loading a model package: a directory with model.json and its ONNX parts. The manifest is
+ * validated (errors name the zod path), every part must exist, and parts with a recorded
+ * SHA-256 are verified, so a package whose parts changed under it is refused at load.
+ */
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { z } from 'zod';
+import { UnisegError } from '../errors.ts';
+import { manifestSchema, type Manifest } from './manifest.ts';
+import { OrtParts, type OrtOptions } from './parts.ts';
+
+export interface LoadOptions extends OrtOptions {}
+
+export interface Model {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  readonly parts: OrtParts;
+  /** Releases every ONNX session; the model cannot run afterwards. */
+  close(): Promise<void>;
+}
+
+export const MANIFEST_FILE = 'model.json';
+
+export function formatZodPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '');
+}
+
+/** Parses and checks a manifest object; errors name the first offending field by its path. */
+export function parseManifest(value: unknown, where: string): Manifest {
+  const parsed = manifestSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.map((i: z.core.$ZodIssue) => ({ path: formatZodPath(i.path), message: i.message }));
+  const first = issues[0];
+  throw new UnisegError('MODEL_MANIFEST_INVALID', `${where}: ${first.path || '(root)'}: ${first.message}${issues.length > 1 ? ` (and ${issues.length - 1} more)` : ''}`, {
+    file: where,
+    issues,
+  });
+}
+
+export async function readManifest(dir: string): Promise<Manifest> {
+  const file = join(dir, MANIFEST_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new UnisegError('MODEL_PART_MISSING', `no model package at ${dir}: cannot read ${MANIFEST_FILE} (${(error as NodeJS.ErrnoException).code})`, { dir, file });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new UnisegError('MODEL_MANIFEST_INVALID', `${file} is not valid JSON: ${(error as Error).message}`, { file });
+  }
+  return parseManifest(json, file);
+}
+
+export function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+async function readPartFile(dir: string, manifest: Manifest, name: string): Promise<Uint8Array> {
+  const part = manifest.parts[name];
+  const file = join(dir, part.file);
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(file);
+  } catch (error) {
+    throw new UnisegError('MODEL_PART_MISSING', `part "${name}": file ${part.file} is missing from ${dir} (${(error as NodeJS.ErrnoException).code})`, {
+      part: name,
+      file: part.file,
+      dir,
+    });
+  }
+  if (part.sha256 && sha256(bytes) !== part.sha256) {
+    throw new UnisegError('MODEL_PART_TAMPERED', `part "${name}": ${part.file} does not match the SHA-256 recorded in ${MANIFEST_FILE}; the package was changed after it was written`, {
+      part: name,
+      file: part.file,
+      expected: part.sha256,
+      actual: sha256(bytes),
+    });
+  }
+  return bytes;
+}
+
+export async function loadModel(dir: string, options: LoadOptions = {}): Promise<Model> {
+  const root = resolve(dir);
+  const manifest = await readManifest(root);
+  // Verify every part now (existence and hash) so a broken package fails at load, not mid-run.
+  await Promise.all(Object.keys(manifest.parts).map((name) => readPartFile(root, manifest, name)));
+  const parts = new OrtParts(manifest.parts, (name) => readPartFile(root, manifest, name), options);
+  return {
+    dir: root,
+    manifest,
+    parts,
+    close: () => parts.release(),
+  };
+}

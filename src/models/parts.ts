@@ -1,0 +1,131 @@
+/**
+ * ONNX parts behind one small interface, so the executor does not know where parts come from or
+ * how they run. The onnxruntime-node implementation creates one session per part lazily, checks
+ * its tensor names against the manifest, counts runs and time, and releases every session on close.
+ */
+import { availableParallelism } from 'node:os';
+import * as ort from 'onnxruntime-node';
+import { UnisegError } from '../errors.ts';
+import type { Part } from './manifest.ts';
+
+export interface TensorData {
+  readonly data: Float32Array;
+  readonly dims: readonly number[];
+}
+
+export interface PartRunner {
+  run(part: string, feeds: readonly TensorData[]): Promise<TensorData[]>;
+  release(): Promise<void>;
+}
+
+export interface PartStats {
+  /** Runs per part name since load (or since resetStats). */
+  readonly runs: Record<string, number>;
+  /** Milliseconds spent inside session.run. */
+  runMs: number;
+}
+
+export interface OrtOptions {
+  /** Threads per session (intra-op); default: the machine's available parallelism. */
+  threads?: number;
+}
+
+export class OrtParts implements PartRunner {
+  readonly stats: PartStats = { runs: {}, runMs: 0 };
+  private readonly sessions = new Map<string, Promise<ort.InferenceSession>>();
+  private closed = false;
+
+  constructor(
+    private readonly parts: Readonly<Record<string, Part>>,
+    /** Reads a part's bytes (already verified by the loader). */
+    private readonly readPart: (name: string) => Promise<Uint8Array>,
+    private readonly options: OrtOptions = {},
+  ) {}
+
+  async run(name: string, feeds: readonly TensorData[]): Promise<TensorData[]> {
+    const part = this.parts[name];
+    const session = await this.session(name);
+    const inputs: Record<string, ort.Tensor> = {};
+    part.inputs.forEach((tensor, i) => {
+      inputs[tensor] = new ort.Tensor('float32', feeds[i].data, feeds[i].dims as number[]);
+    });
+    const started = performance.now();
+    let result: ort.InferenceSession.ReturnType;
+    try {
+      result = await session.run(inputs);
+    } catch (error) {
+      throw new UnisegError('INFERENCE_FAILED', `part "${name}" failed to run: ${(error as Error).message}`, {
+        part: name,
+        inputs: part.inputs.map((t, i) => ({ tensor: t, dims: feeds[i].dims })),
+      }, { cause: error });
+    }
+    this.stats.runMs += performance.now() - started;
+    this.stats.runs[name] = (this.stats.runs[name] ?? 0) + 1;
+    return part.outputs.map((tensor) => {
+      const out = result[tensor];
+      if (out.type !== 'float32') {
+        throw new UnisegError('MODEL_TENSOR_MISMATCH', `part "${name}" output "${tensor}" is ${out.type}, expected float32`, { part: name, tensor });
+      }
+      return { data: out.data as Float32Array, dims: out.dims };
+    });
+  }
+
+  resetStats(): void {
+    for (const key of Object.keys(this.stats.runs)) delete this.stats.runs[key];
+    this.stats.runMs = 0;
+  }
+
+  /** Creates (once) and returns the session of a part. */
+  session(name: string): Promise<ort.InferenceSession> {
+    if (this.closed) throw new UnisegError('INFERENCE_FAILED', 'the model was closed', { part: name });
+    let session = this.sessions.get(name);
+    if (!session) {
+      session = this.create(name);
+      this.sessions.set(name, session);
+      // A failed creation must not stay cached as a rejected promise.
+      session.catch(() => this.sessions.delete(name));
+    }
+    return session;
+  }
+
+  private async create(name: string): Promise<ort.InferenceSession> {
+    const part = this.parts[name];
+    const bytes = await this.readPart(name);
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(bytes, {
+        intraOpNumThreads: this.options.threads ?? availableParallelism(),
+        interOpNumThreads: 1,
+        executionMode: 'sequential',
+        graphOptimizationLevel: 'all',
+      });
+    } catch (error) {
+      throw new UnisegError('MODEL_PART_INVALID', `part "${name}" (${part.file}) is not a loadable ONNX model: ${(error as Error).message}`, {
+        part: name,
+        file: part.file,
+      }, { cause: error });
+    }
+    const missing = [
+      ...part.inputs.filter((t) => !session.inputNames.includes(t)).map((t) => `input "${t}"`),
+      ...part.outputs.filter((t) => !session.outputNames.includes(t)).map((t) => `output "${t}"`),
+    ];
+    if (missing.length > 0) {
+      await session.release();
+      throw new UnisegError('MODEL_TENSOR_MISMATCH', `part "${name}" (${part.file}) has no ${missing.join(', ')}; the ONNX graph has inputs [${session.inputNames.join(', ')}] and outputs [${session.outputNames.join(', ')}]`, {
+        part: name,
+        file: part.file,
+        missing,
+        onnxInputs: session.inputNames,
+        onnxOutputs: session.outputNames,
+      });
+    }
+    return session;
+  }
+
+  async release(): Promise<void> {
+    this.closed = true;
+    const sessions = [...this.sessions.values()];
+    this.sessions.clear();
+    await Promise.all(sessions.map(async (s) => (await s.catch(() => undefined))?.release()));
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * CT → the model's grid: reorient to the model orientation (exact), resample to the model spacing
+ * (trilinear, world coordinates; skipped when the grid already matches), normalise intensities.
+ */
+import { UnisegError } from '../errors.ts';
+import { gridOf, sameGrid, spacingGrid, type Grid } from '../volume/grid.ts';
+import { scaleIntensityRange, zscore } from '../volume/intensity.ts';
+import { reorient } from '../volume/reorient.ts';
+import { resampleToGrid } from '../volume/resample.ts';
+import type { Volume } from '../volume/types.ts';
+import type { IntensitySpec, Manifest } from './manifest.ts';
+
+export interface ModelInput {
+  /** The model grid (oriented, at the model spacing), in world coordinates. */
+  readonly grid: Grid;
+  /** Normalised intensities on that grid, volume order (i fastest). */
+  readonly data: Float32Array;
+}
+
+export function toModelGrid(ct: Volume, manifest: Manifest): ModelInput {
+  const oriented = reorient(ct, manifest.preprocess.orientation.toUpperCase());
+  const grid = spacingGrid(gridOf(oriented), manifest.preprocess.spacing);
+  const floats = sameGrid(gridOf(oriented), grid)
+    ? Float32Array.from(oriented.data)
+    : resampleToGrid(oriented, grid, { mode: 'linear', outside: 'edge' }).data;
+  const data = normalise(floats, manifest.preprocess.intensity);
+  checkNotEmpty(data);
+  return { grid, data };
+}
+
+export function normalise(data: Float32Array, spec: IntensitySpec): Float32Array {
+  switch (spec.kind) {
+    case 'none':
+      return data;
+    case 'clip':
+      return scaleIntensityRange(data, spec);
+    case 'zscore':
+      return zscore(data, { mean: spec.mean, std: spec.std });
+  }
+}
+
+/** A CT with no contrast at all (every voxel equal after normalisation) has nothing to segment. */
+function checkNotEmpty(data: Float32Array): void {
+  const first = data[0];
+  for (let i = 1; i < data.length; i++) if (data[i] !== first) return;
+  throw new UnisegError('VOLUME_EMPTY_AFTER_CROP', `the CT holds no structure on the model grid: all ${data.length} voxels equal ${first} after normalisation`, {
+    value: first,
+    voxels: data.length,
+  });
+}

@@ -1,0 +1,175 @@
+/**
+ * segment(ct, prompts): the front door. Prompts are resolved to tasks and routes, the CT is moved
+ * onto the model grid, the union of the routes' dataflow plans runs once per sliding window, and
+ * the blended outputs are activated, decided and resampled onto the CT's own voxels.
+ */
+import { UnisegError } from '../errors.ts';
+import { checkPrompt, matchTaskByName, unknownPromptError } from '../pathways/resolve.ts';
+import { makeVolume } from '../volume/volume.ts';
+import type { Volume } from '../volume/types.ts';
+import { toTensorOrder, toVolumeOrder, tensorDims } from './axes.ts';
+import { decideOnGrid, type LabelArray } from './decide.ts';
+import type { Task } from './manifest.ts';
+import { activate, buildDecisions, type PromptOutput } from './outputs.ts';
+import type { Model } from './package.ts';
+import { checkPathway, planTask, unionSteps } from './plan.ts';
+import { toModelGrid } from './preprocess.ts';
+import { slidingWindow } from './sliding.ts';
+
+export type RouteTaken = { kind: 'fixed' } | { kind: 'pathway'; pathway: number[] } | { kind: 'head'; head: string };
+
+/** A prompt resolved to a task and the route it runs. */
+export interface ResolvedPrompt {
+  readonly prompt: string;
+  readonly task: Task;
+  readonly route: RouteTaken;
+}
+
+export interface SegmentOptions {
+  /** Also return each prompt's probability map on the input grid. */
+  probabilities?: boolean;
+  overlap?: number;
+  batchSize?: number;
+  largestComponent?: boolean;
+  fillHoles?: boolean;
+  signal?: AbortSignal;
+  onProgress?: (done: number, total: number) => void;
+  /** Resolves a prompt to a task and route; default: exact match of the normalised name. */
+  resolve?: (model: Model, prompt: string) => ResolvedPrompt | Promise<ResolvedPrompt>;
+}
+
+export interface PromptResult {
+  readonly prompt: string;
+  readonly task: string;
+  readonly labels: Readonly<Record<string, number>>;
+  readonly route: RouteTaken;
+  readonly mask: Volume<LabelArray>;
+  readonly probabilities?: Volume<Float32Array>;
+  readonly voxels: number;
+  readonly volumeMl: number;
+}
+
+export interface Timings {
+  preprocessMs: number;
+  inferenceMs: number;
+  /** Time inside ONNX Runtime's session.run (part of inferenceMs). */
+  ortMs: number;
+  postprocessMs: number;
+  totalMs: number;
+}
+
+export interface SegmentResult {
+  readonly prompts: PromptResult[];
+  /** Value p + 1 where prompt p is on; overlaps go to the prompt with the highest probability. */
+  readonly labelMap: Volume<LabelArray>;
+  readonly contested: { a: string; b: string; voxels: number }[];
+  readonly windows: number;
+  readonly timings: Timings;
+}
+
+export function routeOf(task: Task): RouteTaken {
+  const r = task.route;
+  if (r.kind === 'pathway') return { kind: 'pathway', pathway: [...r.pathway] };
+  if (r.kind === 'head') return { kind: 'head', head: r.head };
+  return { kind: 'fixed' };
+}
+
+export function resolveByName(model: Model, prompt: string): ResolvedPrompt {
+  checkPrompt(prompt);
+  const task = matchTaskByName(model.manifest.tasks, prompt);
+  if (!task) throw unknownPromptError(model.manifest.tasks, prompt);
+  return { prompt, task, route: routeOf(task) };
+}
+
+export async function segmentWithModel(model: Model, ct: Volume, prompts: string | readonly string[], options: SegmentOptions = {}): Promise<SegmentResult> {
+  const started = performance.now();
+  const list = typeof prompts === 'string' ? [prompts] : [...prompts];
+  if (list.length === 0) throw new UnisegError('PROMPT_EMPTY', 'at least one prompt is required', { prompts: list });
+  const { manifest } = model;
+  const resolver = options.resolve ?? resolveByName;
+  const resolved = await Promise.all(list.map((p) => resolver(model, checkPrompt(p))));
+  const plans = resolved.map((r) => {
+    const pathway = r.route.kind === 'pathway' ? r.route.pathway : [];
+    if (r.route.kind === 'pathway') checkPathway(manifest, pathway);
+    return planTask(manifest, r.task, pathway);
+  });
+
+  const input = toModelGrid(ct, manifest);
+  const axes = manifest.preprocess.axes;
+  const dims = tensorDims(input.grid.shape, axes);
+  const roi = tensorDims(manifest.inference.roi, axes);
+  const image = toTensorOrder(input.data, input.grid.shape, axes);
+  const preprocessed = performance.now();
+
+  const ortBefore = model.parts.stats.runMs;
+  const sliding = await slidingWindow({
+    image,
+    dims,
+    roi,
+    overlap: options.overlap ?? manifest.inference.overlap,
+    sigmaScale: manifest.inference.sigmaScale,
+    batchSize: options.batchSize ?? manifest.inference.batchSize,
+    padValue: manifest.inference.padValue,
+    steps: unionSteps(plans),
+    outputs: resolved.map((r, i) => ({ key: plans[i].outputKey, channels: r.task.activation === 'softmax' ? 'all' : r.task.output.channels })),
+    manifest,
+    runner: model.parts,
+    signal: options.signal,
+    onProgress: options.onProgress,
+  });
+  const inferred = performance.now();
+
+  const blended = new Map<string, Map<number, Float32Array>>();
+  for (const [key, perChannel] of sliding.blended) {
+    blended.set(key, new Map([...perChannel].map(([c, data]) => [c, toVolumeOrder(data, input.grid.shape, axes)])));
+  }
+  const outputs: PromptOutput[] = resolved.map((r, i) => ({
+    task: r.task,
+    outputKey: plans[i].outputKey,
+    keepProbability: options.probabilities ?? false,
+    largestComponent: options.largestComponent ?? manifest.postprocess.largestComponent,
+    fillHoles: options.fillHoles ?? manifest.postprocess.fillHoles,
+  }));
+  const { channels, decisions } = buildDecisions(activate(blended, outputs), outputs, input.grid.shape);
+  const target = { shape: ct.shape, affine: ct.affine };
+  const decided = decideOnGrid(input.grid, target, channels, decisions);
+  const voxelMl = Math.abs(determinant3(ct.affine)) / 1000;
+
+  const results: PromptResult[] = resolved.map((r, i) => {
+    const d = decided.prompts[i];
+    return {
+      prompt: r.prompt,
+      task: r.task.name,
+      labels: r.task.labels,
+      route: r.route,
+      mask: makeVolume(d.mask, ct.shape, ct.affine),
+      ...(d.probability ? { probabilities: makeVolume(d.probability, ct.shape, ct.affine) } : {}),
+      voxels: d.voxels,
+      volumeMl: d.voxels * voxelMl,
+    };
+  });
+  const contested: SegmentResult['contested'] = [];
+  decided.contested.forEach((row, a) => row.forEach((voxels, b) => b > a && contested.push({ a: list[a], b: list[b], voxels })));
+  const finished = performance.now();
+  return {
+    prompts: results,
+    labelMap: makeVolume(decided.merged, ct.shape, ct.affine),
+    contested,
+    windows: sliding.windows,
+    timings: {
+      preprocessMs: preprocessed - started,
+      inferenceMs: inferred - preprocessed,
+      ortMs: model.parts.stats.runMs - ortBefore,
+      postprocessMs: finished - inferred,
+      totalMs: finished - started,
+    },
+  };
+}
+
+function determinant3(a: Volume['affine']): number {
+  return (
+    a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) -
+    a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) +
+    a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0])
+  );
+}

@@ -1,0 +1,36 @@
+/**
+ * Prompt normalisation shared by name matching and text encoders: Unicode NFKC, lower case,
+ * underscores/hyphens as spaces, punctuation dropped, whitespace collapsed.
+ */
+export function normalizePrompt(text: string): string {
+  return text
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[_\-/]+/g, ' ')
+    .replace(/[^\p{L}\p{N}\s]+/gu, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+}
+
+/** Dice similarity of character bigrams (0..1), used to rank suggestions for unknown prompts. */
+export function bigramSimilarity(a: string, b: string): number {
+  const grams = (s: string) => {
+    const out = new Map<string, number>();
+    const padded = ` ${s} `;
+    for (let i = 0; i < padded.length - 1; i++) {
+      const g = padded.slice(i, i + 2);
+      out.set(g, (out.get(g) ?? 0) + 1);
+    }
+    return out;
+  };
+  const ga = grams(a);
+  const gb = grams(b);
+  let shared = 0;
+  let total = 0;
+  for (const [g, n] of ga) {
+    shared += Math.min(n, gb.get(g) ?? 0);
+    total += n;
+  }
+  for (const n of gb.values()) total += n;
+  return total === 0 ? 0 : (2 * shared) / total;
+}

@@ -1,6 +1,10 @@
 import type { Command } from 'commander';
+import { registerInfo } from './info.ts';
+import { registerPhantom } from './phantom.ts';
+import { registerSegment } from './segment.ts';
+import { registerWrap } from './wrap.ts';
 
 /** Each entry adds one subcommand to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [];
+export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap];

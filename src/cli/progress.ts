@@ -1,0 +1,36 @@
+/**
+ * Progress on stderr: a redrawn line with an ETA on a TTY, a plain line every 10 % otherwise (so
+ * logs stay readable), nothing when there is only one step.
+ */
+export interface Progress {
+  update: (done: number, total: number) => void;
+  done: () => void;
+}
+
+export function progressReporter(what: string, stream: NodeJS.WriteStream = process.stderr): Progress {
+  const started = performance.now();
+  const tty = Boolean(stream.isTTY);
+  let lastDecile = -1;
+  let drawn = false;
+  return {
+    update(done, total) {
+      if (total <= 1) return;
+      const elapsed = (performance.now() - started) / 1000;
+      const eta = done > 0 ? (elapsed / done) * (total - done) : 0;
+      const line = `${what} ${done}/${total} (${Math.round((100 * done) / total)} %, ETA ${eta.toFixed(0)} s)`;
+      if (tty) {
+        stream.write(`\r${line}\u001b[K`);
+        drawn = true;
+      } else {
+        const decile = Math.floor((10 * done) / total);
+        if (decile !== lastDecile) {
+          lastDecile = decile;
+          stream.write(`${line}\n`);
+        }
+      }
+    },
+    done() {
+      if (drawn) stream.write('\n');
+    },
+  };
+}

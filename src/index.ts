@@ -14,3 +14,5 @@ export { segmentWithModel, resolveByName, type SegmentOptions, type SegmentResul
 export { wrapOnnx, type WrapOptions } from './models/wrap.ts';
 export type { Manifest, Task, Part, Stage, Head } from './models/manifest.ts';
 export { DEFAULT_MODEL_DIR } from './models/default-model.ts';
+export { generatePhantom, centredAffine, PHANTOM_LABELS, PHANTOM_LABEL_NAMES, type Phantom, type PhantomOptions } from './volume/phantom/index.ts';
+export { volumeStats } from './volume/stats.ts';

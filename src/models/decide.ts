@@ -4,6 +4,10 @@
  * (argmax for softmax, threshold for sigmoid) and the merged label map takes, where prompts
  * overlap, the prompt with the highest probability. Fusing the steps means no full-resolution
  * float copy per channel is ever held, which matters for 512x512x400 inputs.
+ *
+ * When the grids are axis-aligned (they differ by spacing, flips or axis order: the usual case),
+ * each output row reads one source line per channel: the line is blended once over the two source
+ * axes fixed along the row, then every voxel of the row interpolates along it with two reads.
  */
 import { invertAffine, multiplyAffine } from '../volume/affine.ts';
 import type { Affine, Shape3 } from '../volume/types.ts';
@@ -39,20 +43,188 @@ export interface Decided {
   readonly contested: number[][];
 }
 
+/** Per target axis: the source axis it drives, and clamped interpolation tables along it. */
+interface AxisTable {
+  readonly source: number;
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  readonly w: Float64Array;
+}
+
+/** The prompts' rules as flat arrays, so the per-voxel loop reads numbers, not objects. */
+class DecisionTable {
+  readonly count: number;
+  readonly start: Int32Array;
+  readonly channel: Int32Array;
+  readonly value: Int32Array;
+  readonly softmax: Uint8Array;
+  readonly threshold: Float64Array;
+
+  constructor(prompts: readonly PromptDecision[]) {
+    this.count = prompts.length;
+    this.start = new Int32Array(prompts.length + 1);
+    prompts.forEach((p, i) => (this.start[i + 1] = this.start[i] + p.candidates.length));
+    this.channel = Int32Array.from(prompts.flatMap((p) => p.candidates));
+    this.value = Int32Array.from(prompts.flatMap((p) => p.values));
+    this.softmax = Uint8Array.from(prompts.map((p) => (p.activation === 'softmax' ? 1 : 0)));
+    this.threshold = Float64Array.from(prompts.map((p) => p.threshold));
+  }
+}
+
 export function decideOnGrid(source: GridSpec, target: GridSpec, channels: readonly Float32Array[], prompts: readonly PromptDecision[]): Decided {
-  const [sx, sy, sz] = source.shape;
   const [tx, ty, tz] = target.shape;
   const total = tx * ty * tz;
   const m = multiplyAffine(invertAffine(source.affine), target.affine);
+  const table = new DecisionTable(prompts);
   const masks = prompts.map((p) => (Math.max(...p.values) > 255 ? new Uint16Array(total) : new Uint8Array(total)));
   const probabilities = prompts.map((p) => (p.keepProbability ? new Float32Array(total) : undefined));
-  const voxels = prompts.map(() => 0);
+  const voxels = new Float64Array(prompts.length);
   const merged = prompts.length > 255 ? new Uint16Array(total) : new Uint8Array(total);
   const contested = prompts.map(() => prompts.map(() => 0));
   const values = new Float64Array(channels.length);
-  const on = new Uint8Array(prompts.length);
-  const sxy = sx * sy;
+  const probability = new Float64Array(prompts.length);
+  const label = new Int32Array(prompts.length);
+  const sampler = axisTables(m, source.shape, target.shape);
 
+  const decide = (v: number) => {
+    let best = 0;
+    let bestScore = -1;
+    let on = 0;
+    for (let p = 0; p < table.count; p++) {
+      let chosen = 0;
+      let prob = 0;
+      const end = table.start[p + 1];
+      if (table.softmax[p]) {
+        let top = -Infinity;
+        for (let q = table.start[p]; q < end; q++) {
+          const x = values[table.channel[q]];
+          const lab = table.value[q];
+          if (x > top) {
+            top = x;
+            chosen = lab;
+          }
+          if (lab > 0 && x > prob) prob = x;
+        }
+      } else {
+        let top = table.threshold[p];
+        for (let q = table.start[p]; q < end; q++) {
+          const x = values[table.channel[q]];
+          if (x > prob) prob = x;
+          if (x > top) {
+            top = x;
+            chosen = table.value[q];
+          }
+        }
+      }
+      masks[p][v] = chosen;
+      label[p] = chosen;
+      probability[p] = prob;
+      const keep = probabilities[p];
+      if (keep) keep[v] = prob;
+      if (chosen > 0) {
+        on++;
+        voxels[p]++;
+        if (prob > bestScore) {
+          bestScore = prob;
+          best = p + 1;
+        }
+      }
+    }
+    merged[v] = best;
+    if (on > 1) {
+      for (let a = 0; a < table.count; a++) {
+        if (label[a] === 0) continue;
+        for (let b = a + 1; b < table.count; b++) if (label[b] > 0) contested[a][b]++;
+      }
+    }
+  };
+
+  if (sampler) alignedPass(sampler, source.shape, target.shape, channels, values, decide);
+  else generalPass(m, source.shape, target.shape, channels, values, decide);
+
+  return {
+    prompts: prompts.map((_, p) => ({ mask: masks[p], voxels: voxels[p], ...(probabilities[p] ? { probability: probabilities[p] } : {}) })),
+    merged,
+    contested,
+  };
+}
+
+/** Tables when each source axis is driven by exactly one target axis; null for oblique grids. */
+function axisTables(m: number[][], sourceShape: Shape3, targetShape: Shape3): AxisTable[] | null {
+  const eps = 1e-12;
+  const tables: AxisTable[] = [];
+  const usedSource = new Set<number>();
+  for (let t = 0; t < 3; t++) {
+    const drivers = [0, 1, 2].filter((s) => Math.abs(m[s][t]) > eps);
+    if (drivers.length !== 1 || usedSource.has(drivers[0])) return null;
+    const s = drivers[0];
+    usedSource.add(s);
+    const n = targetShape[t];
+    const max = sourceShape[s] - 1;
+    const lo = new Int32Array(n);
+    const hi = new Int32Array(n);
+    const w = new Float64Array(n);
+    for (let idx = 0; idx < n; idx++) {
+      const c = clamp(m[s][t] * idx + m[s][3], max);
+      lo[idx] = Math.floor(c);
+      w[idx] = c - lo[idx];
+      hi[idx] = lo[idx] + (w[idx] > 0 ? 1 : 0);
+    }
+    tables.push({ source: s, lo, hi, w });
+  }
+  return tables;
+}
+
+function alignedPass(tables: AxisTable[], sourceShape: Shape3, targetShape: Shape3, channels: readonly Float32Array[], values: Float64Array, decide: (v: number) => void): void {
+  const [tx, ty, tz] = targetShape;
+  const stride = [1, sourceShape[0], sourceShape[0] * sourceShape[1]];
+  const [ti, tj, tk] = tables;
+  const lineLength = sourceShape[ti.source];
+  const lineStride = stride[ti.source];
+  const jStride = stride[tj.source];
+  const kStride = stride[tk.source];
+  const line = new Float64Array(channels.length * lineLength);
+  let v = 0;
+  for (let k = 0; k < tz; k++) {
+    const k0 = tk.lo[k] * kStride;
+    const k1 = tk.hi[k] * kStride;
+    const wk = tk.w[k];
+    for (let j = 0; j < ty; j++) {
+      const j0 = tj.lo[j] * jStride;
+      const j1 = tj.hi[j] * jStride;
+      const wj = tj.w[j];
+      const w00 = (1 - wj) * (1 - wk);
+      const w10 = wj * (1 - wk);
+      const w01 = (1 - wj) * wk;
+      const w11 = wj * wk;
+      const b00 = j0 + k0;
+      const b10 = j1 + k0;
+      const b01 = j0 + k1;
+      const b11 = j1 + k1;
+      for (let c = 0; c < channels.length; c++) {
+        const d = channels[c];
+        const out = c * lineLength;
+        for (let x = 0, o = 0; x < lineLength; x++, o += lineStride) {
+          line[out + x] = w00 * d[b00 + o] + w10 * d[b10 + o] + w01 * d[b01 + o] + w11 * d[b11 + o];
+        }
+      }
+      for (let i = 0; i < tx; i++, v++) {
+        const lo = ti.lo[i];
+        const hi = ti.hi[i];
+        const wi = ti.w[i];
+        for (let c = 0, out = 0; c < channels.length; c++, out += lineLength) {
+          values[c] = (1 - wi) * line[out + lo] + wi * line[out + hi];
+        }
+        decide(v);
+      }
+    }
+  }
+}
+
+function generalPass(m: number[][], sourceShape: Shape3, targetShape: Shape3, channels: readonly Float32Array[], values: Float64Array, decide: (v: number) => void): void {
+  const [sx, sy, sz] = sourceShape;
+  const [tx, ty, tz] = targetShape;
+  const sxy = sx * sy;
   let v = 0;
   for (let k = 0; k < tz; k++) {
     for (let j = 0; j < ty; j++) {
@@ -68,85 +240,22 @@ export function decideOnGrid(source: GridSpec, target: GridSpec, channels: reado
         const dy = fy - y0;
         const dz = fz - z0;
         const x1 = x0 + (dx > 0 ? 1 : 0);
-        const y1 = y0 + (dy > 0 ? 1 : 0);
-        const z1 = z0 + (dz > 0 ? 1 : 0);
-        const o000 = x0 + sx * y0 + sxy * z0;
-        const o100 = x1 + sx * y0 + sxy * z0;
-        const o010 = x0 + sx * y1 + sxy * z0;
-        const o110 = x1 + sx * y1 + sxy * z0;
-        const o001 = x0 + sx * y0 + sxy * z1;
-        const o101 = x1 + sx * y0 + sxy * z1;
-        const o011 = x0 + sx * y1 + sxy * z1;
-        const o111 = x1 + sx * y1 + sxy * z1;
-        const w000 = (1 - dx) * (1 - dy) * (1 - dz);
-        const w100 = dx * (1 - dy) * (1 - dz);
-        const w010 = (1 - dx) * dy * (1 - dz);
-        const w110 = dx * dy * (1 - dz);
-        const w001 = (1 - dx) * (1 - dy) * dz;
-        const w101 = dx * (1 - dy) * dz;
-        const w011 = (1 - dx) * dy * dz;
-        const w111 = dx * dy * dz;
+        const y1 = (y0 + (dy > 0 ? 1 : 0)) * sx;
+        const z1 = (z0 + (dz > 0 ? 1 : 0)) * sxy;
+        const yb = y0 * sx;
+        const zb = z0 * sxy;
         for (let c = 0; c < channels.length; c++) {
           const d = channels[c];
-          values[c] =
-            w000 * d[o000] + w100 * d[o100] + w010 * d[o010] + w110 * d[o110] +
-            w001 * d[o001] + w101 * d[o101] + w011 * d[o011] + w111 * d[o111];
+          const c00 = (1 - dx) * d[x0 + yb + zb] + dx * d[x1 + yb + zb];
+          const c10 = (1 - dx) * d[x0 + y1 + zb] + dx * d[x1 + y1 + zb];
+          const c01 = (1 - dx) * d[x0 + yb + z1] + dx * d[x1 + yb + z1];
+          const c11 = (1 - dx) * d[x0 + y1 + z1] + dx * d[x1 + y1 + z1];
+          values[c] = (1 - dz) * ((1 - dy) * c00 + dy * c10) + dz * ((1 - dy) * c01 + dy * c11);
         }
-
-        let best = 0;
-        let bestScore = -1;
-        for (let p = 0; p < prompts.length; p++) {
-          const decision = prompts[p];
-          let label = 0;
-          let probability = 0;
-          if (decision.activation === 'softmax') {
-            let top = -Infinity;
-            for (let q = 0; q < decision.candidates.length; q++) {
-              const value = values[decision.candidates[q]];
-              if (value > top) {
-                top = value;
-                label = decision.values[q];
-              }
-              if (decision.values[q] > 0 && value > probability) probability = value;
-            }
-          } else {
-            let top = decision.threshold;
-            for (let q = 0; q < decision.candidates.length; q++) {
-              const value = values[decision.candidates[q]];
-              if (value > probability) probability = value;
-              if (value > top) {
-                top = value;
-                label = decision.values[q];
-              }
-            }
-          }
-          masks[p][v] = label;
-          const prob = probabilities[p];
-          if (prob) prob[v] = probability;
-          on[p] = label > 0 ? 1 : 0;
-          if (label > 0) {
-            voxels[p]++;
-            if (probability > bestScore) {
-              bestScore = probability;
-              best = p + 1;
-            }
-          }
-        }
-        merged[v] = best;
-        if (prompts.length > 1 && best > 0) {
-          for (let a = 0; a < prompts.length; a++) {
-            if (!on[a]) continue;
-            for (let b = a + 1; b < prompts.length; b++) if (on[b]) contested[a][b]++;
-          }
-        }
+        decide(v);
       }
     }
   }
-  return {
-    prompts: prompts.map((_, p) => ({ mask: masks[p], voxels: voxels[p], ...(probabilities[p] ? { probability: probabilities[p] } : {}) })),
-    merged,
-    contested,
-  };
 }
 
 function clamp(x: number, max: number): number {

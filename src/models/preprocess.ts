@@ -1,11 +1,14 @@
 /**
- * CT → the model's grid: reorient to the model orientation (exact), resample to the model spacing
- * (trilinear, world coordinates; skipped when the grid already matches), normalise intensities.
+ * CT → the model's grid: the model grid is the CT's grid reoriented to the model orientation and
+ * re-spaced to the model spacing. When only the orientation differs, the data is reoriented
+ * exactly (no interpolation); otherwise it is sampled trilinearly in world coordinates straight
+ * from the CT, which gives the same values as reorienting first without holding a full-size copy.
  */
 import { UnisegError } from '../errors.ts';
 import { gridOf, sameGrid, spacingGrid, type Grid } from '../volume/grid.ts';
 import { scaleIntensityRange, zscore } from '../volume/intensity.ts';
-import { reorient } from '../volume/reorient.ts';
+import { applyReorient, reorientGrid, reorientTransform } from '../volume/reorient.ts';
+import { parseOrientation } from '../volume/affine.ts';
 import { resampleToGrid } from '../volume/resample.ts';
 import type { Volume } from '../volume/types.ts';
 import type { IntensitySpec, Manifest } from './manifest.ts';
@@ -18,11 +21,12 @@ export interface ModelInput {
 }
 
 export function toModelGrid(ct: Volume, manifest: Manifest): ModelInput {
-  const oriented = reorient(ct, manifest.preprocess.orientation.toUpperCase());
-  const grid = spacingGrid(gridOf(oriented), manifest.preprocess.spacing);
-  const floats = sameGrid(gridOf(oriented), grid)
-    ? Float32Array.from(oriented.data)
-    : resampleToGrid(oriented, grid, { mode: 'linear', outside: 'edge' }).data;
+  const transform = reorientTransform(ct.orientation, parseOrientation(manifest.preprocess.orientation));
+  const oriented = reorientGrid(gridOf(ct), transform);
+  const grid = spacingGrid(oriented, manifest.preprocess.spacing);
+  const floats = sameGrid(oriented, grid)
+    ? Float32Array.from(applyReorient(ct, transform).data)
+    : resampleToGrid(ct, grid, { mode: 'linear', outside: 'edge' }).data;
   const data = normalise(floats, manifest.preprocess.intensity);
   checkNotEmpty(data);
   return { grid, data };

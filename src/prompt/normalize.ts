@@ -1,3 +1,5 @@
+import { UnisegError } from '../errors.ts';
+
 /**
  * Prompt normalisation shared by name matching and text encoders: Unicode NFKC, lower case,
  * underscores/hyphens as spaces, punctuation dropped, whitespace collapsed.
@@ -33,4 +35,29 @@ export function bigramSimilarity(a: string, b: string): number {
   }
   for (const n of gb.values()) total += n;
   return total === 0 ? 0 : (2 * shared) / total;
+}
+
+/**
+ * The normalised prompt, or PROMPT_EMPTY when nothing is left: a non-string, white space, control
+ * characters and lone surrogates all normalise to "" (only letters and numbers survive).
+ */
+export function preparePrompt(prompt: unknown): string {
+  const text = typeof prompt === 'string' ? normalizePrompt(prompt) : '';
+  if (text === '') {
+    throw new UnisegError('PROMPT_EMPTY', `prompt must contain letters or digits; got ${JSON.stringify(prompt)}`, { prompt });
+  }
+  return text;
+}
+
+/** Words that carry no meaning for which structure is asked for ("the left kidney" = "left kidney"). */
+export const PROMPT_STOPWORDS: ReadonlySet<string> = new Set(['a', 'an', 'the', 'of']);
+
+/**
+ * A word-order-free key of a normalised prompt: stopwords dropped (unless nothing else is left),
+ * remaining words sorted, so "kidney_left", "left kidney" and "the kidney left" share one key.
+ */
+export function orderFreeKey(normalised: string): string {
+  const words = normalised.split(' ').filter((w) => w !== '');
+  const content = words.filter((w) => !PROMPT_STOPWORDS.has(w));
+  return (content.length > 0 ? content : words).sort().join(' ');
 }

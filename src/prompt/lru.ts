@@ -1,0 +1,36 @@
+/**
+ * A count-bounded least-recently-used map. A Map iterates in insertion order, so re-inserting on
+ * every read keeps the oldest entry first and eviction is O(1). Written here rather than taken
+ * from `lru-cache`: twenty lines, no TTLs or size functions needed, one dependency fewer.
+ */
+export class Lru<K, V> {
+  readonly capacity: number;
+  readonly #map = new Map<K, V>();
+
+  constructor(capacity: number) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`LRU capacity must be a positive integer; got ${capacity}`);
+    this.capacity = capacity;
+  }
+
+  get size(): number {
+    return this.#map.size;
+  }
+
+  get(key: K): V | undefined {
+    if (!this.#map.has(key)) return undefined;
+    const value = this.#map.get(key) as V;
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.#map.delete(key);
+    this.#map.set(key, value);
+    if (this.#map.size > this.capacity) this.#map.delete(this.#map.keys().next().value as K);
+  }
+
+  clear(): void {
+    this.#map.clear();
+  }
+}

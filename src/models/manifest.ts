@@ -48,6 +48,8 @@ export const headSchema = z.object({
   labels: z.record(z.string().min(1), z.number().int().nonnegative()),
   /** Heads whose outputs this head consumes ("supporting" heads in clNet). */
   supporting: z.array(name).default([]),
+  /** How the head's channels become a mask when a prompt is served by the head directly. */
+  activation: z.enum(['softmax', 'sigmoid']).default('softmax'),
 });
 
 export const routeSchema = z.discriminatedUnion('kind', [
@@ -57,7 +59,22 @@ export const routeSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('pathway'), pathway: z.array(positiveInt).min(1) }),
   /** A clNet head, by name. */
   z.object({ kind: z.literal('head'), head: name }),
+  /**
+   * gCIS automatic pathways: the package router picks one alternative per stage from the prompt's
+   * text embedding. `pathway` documents what it picks for the canonical prompt (checked at export)
+   * and is used when no text encoder is available.
+   */
+  z.object({ kind: z.literal('router'), pathway: z.array(positiveInt).min(1).optional() }),
 ]);
+
+export const promptingSchema = z.object({
+  /** A CLIP text model in the transformers.js layout, inside the package, and its prompt template. */
+  textEncoder: z.object({ dir: relativeFile, template: z.string().default('{}') }).optional(),
+  /** The router part: text embedding [1, D] → pathway logits [1, stages, K]. */
+  router: z.object({ part: name, input: name, output: name }).optional(),
+  /** Below this cosine similarity to the nearest task, a prompt falls back to heads by name. */
+  minSimilarity: z.number().min(-1).max(1).default(0.8),
+});
 
 export const taskSchema = z.object({
   name,
@@ -110,6 +127,7 @@ const manifestObject = z.object({
   stages: z.array(stageSchema).default([]),
   heads: z.record(name, headSchema).default({}),
   tasks: z.array(taskSchema).min(1),
+  prompting: promptingSchema.default({ minSimilarity: 0.8 }),
 });
 
 export const manifestSchema = manifestObject.superRefine(checkReferences);
@@ -122,12 +140,13 @@ export type Head = z.infer<typeof headSchema>;
 export type Task = z.infer<typeof taskSchema>;
 export type Route = z.infer<typeof routeSchema>;
 export type IntensitySpec = z.infer<typeof intensitySchema>;
+export type Prompting = z.infer<typeof promptingSchema>;
 
 type Ctx = z.RefinementCtx;
 
 /** Cross-references zod cannot see field by field: names that must exist, counts that must agree. */
 function checkReferences(m: z.infer<typeof manifestObject>, ctx: Ctx): void {
-  const { parts, stages, heads, tasks } = m;
+  const { parts, stages, heads, tasks, prompting } = m;
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
 
   const produced = new Set<string>();
@@ -182,7 +201,8 @@ function checkReferences(m: z.infer<typeof manifestObject>, ctx: Ctx): void {
     }
     if (!produced.has(task.output.tensor)) issue(['tasks', t, 'output', 'tensor'], `no part produces "${task.output.tensor}"`);
     const route = task.route;
-    if (route.kind === 'pathway') {
+    if (route.kind === 'router' && !prompting.router) issue(['tasks', t, 'route'], 'route "router" needs prompting.router');
+    if ((route.kind === 'pathway' || route.kind === 'router') && route.pathway) {
       if (route.pathway.length !== stages.length) {
         issue(['tasks', t, 'route', 'pathway'], `pathway has ${route.pathway.length} entries but the package has ${stages.length} stages`);
       }
@@ -193,4 +213,14 @@ function checkReferences(m: z.infer<typeof manifestObject>, ctx: Ctx): void {
     }
     if (route.kind === 'head' && !heads[route.head]) issue(['tasks', t, 'route', 'head'], `unknown head "${route.head}"`);
   });
+
+  const router = prompting.router;
+  if (router) {
+    const part = parts[router.part];
+    if (!part) issue(['prompting', 'router', 'part'], `unknown part "${router.part}"`);
+    else if (part.inputs.join() !== router.input || !part.outputs.includes(router.output)) {
+      issue(['prompting', 'router'], `part "${router.part}" must take "${router.input}" alone and produce "${router.output}"`);
+    }
+    if (stages.length === 0) issue(['prompting', 'router'], 'a router needs stages to choose from');
+  }
 }

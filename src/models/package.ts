@@ -8,6 +8,8 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { UnisegError } from '../errors.ts';
+import { loadClipTextEncoder } from '../prompt/clip.ts';
+import { cachedEncoder, type CachedTextEncoder } from '../prompt/encoder.ts';
 import { manifestSchema, type Manifest } from './manifest.ts';
 import { OrtParts, type OrtOptions } from './parts.ts';
 
@@ -17,6 +19,10 @@ export interface Model {
   readonly dir: string;
   readonly manifest: Manifest;
   readonly parts: OrtParts;
+  /** The package's text encoder (loaded on first use, cached embeddings), or null when it has none. */
+  textEncoder(): Promise<CachedTextEncoder | null>;
+  /** Prepared prompt texts the text encoder had to truncate to its context. */
+  readonly truncated: ReadonlySet<string>;
   /** Releases every ONNX session; the model cannot run afterwards. */
   close(): Promise<void>;
 }
@@ -90,10 +96,28 @@ export async function loadModel(dir: string, options: LoadOptions = {}): Promise
   // Verify every part now (existence and hash) so a broken package fails at load, not mid-run.
   await Promise.all(Object.keys(manifest.parts).map((name) => readPartFile(root, manifest, name)));
   const parts = new OrtParts(manifest.parts, (name) => readPartFile(root, manifest, name), options);
+  const spec = manifest.prompting.textEncoder;
+  let encoder: Promise<CachedTextEncoder> | undefined;
+  const truncated = new Set<string>();
   return {
     dir: root,
     manifest,
     parts,
-    close: () => parts.release(),
+    truncated,
+    textEncoder() {
+      if (!spec) return Promise.resolve(null);
+      encoder ??= loadClipTextEncoder(join(root, spec.dir), { template: spec.template, onTruncate: (t) => truncated.add(t.text) }).then((e) =>
+        cachedEncoder(e, { size: 512 }),
+      );
+      // A failed load is reported to every caller and retried on the next call.
+      encoder.catch(() => (encoder = undefined));
+      return encoder;
+    },
+    async close() {
+      await parts.release();
+      const loaded = encoder;
+      encoder = undefined;
+      await loaded?.then((e) => e.close()).catch(() => undefined);
+    },
   };
 }

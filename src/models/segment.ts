@@ -4,7 +4,8 @@
  * the blended outputs are activated, decided and resampled onto the CT's own voxels.
  */
 import { UnisegError } from '../errors.ts';
-import { checkPrompt, matchTaskByName, unknownPromptError } from '../pathways/resolve.ts';
+import { checkPrompt } from '../pathways/resolve.ts';
+import type { SelectionLogger } from '../pathways/log.ts';
 import { makeVolume } from '../volume/volume.ts';
 import type { Volume } from '../volume/types.ts';
 import { toTensorOrder, toVolumeOrder, tensorDims } from './axes.ts';
@@ -14,6 +15,7 @@ import { activate, buildDecisions, type PromptOutput } from './outputs.ts';
 import type { Model } from './package.ts';
 import { checkPathway, planTask, unionSteps } from './plan.ts';
 import { toModelGrid } from './preprocess.ts';
+import { promptResolver } from './routing.ts';
 import { slidingWindow } from './sliding.ts';
 
 export type RouteTaken = { kind: 'fixed' } | { kind: 'pathway'; pathway: number[] } | { kind: 'head'; head: string };
@@ -34,8 +36,10 @@ export interface SegmentOptions {
   fillHoles?: boolean;
   signal?: AbortSignal;
   onProgress?: (done: number, total: number) => void;
-  /** Resolves a prompt to a task and route; default: exact match of the normalised name. */
+  /** Resolves a prompt to a task and route; default: resolvePrompt (text encoder, router, names, heads). */
   resolve?: (model: Model, prompt: string) => ResolvedPrompt | Promise<ResolvedPrompt>;
+  /** Receives one selection-log line per resolved prompt (with the default resolver). */
+  logger?: SelectionLogger;
 }
 
 export interface PromptResult {
@@ -67,26 +71,12 @@ export interface SegmentResult {
   readonly timings: Timings;
 }
 
-export function routeOf(task: Task): RouteTaken {
-  const r = task.route;
-  if (r.kind === 'pathway') return { kind: 'pathway', pathway: [...r.pathway] };
-  if (r.kind === 'head') return { kind: 'head', head: r.head };
-  return { kind: 'fixed' };
-}
-
-export function resolveByName(model: Model, prompt: string): ResolvedPrompt {
-  checkPrompt(prompt);
-  const task = matchTaskByName(model.manifest.tasks, prompt);
-  if (!task) throw unknownPromptError(model.manifest.tasks, prompt);
-  return { prompt, task, route: routeOf(task) };
-}
-
 export async function segmentWithModel(model: Model, ct: Volume, prompts: string | readonly string[], options: SegmentOptions = {}): Promise<SegmentResult> {
   const started = performance.now();
   const list = typeof prompts === 'string' ? [prompts] : [...prompts];
   if (list.length === 0) throw new UnisegError('PROMPT_EMPTY', 'at least one prompt is required', { prompts: list });
   const { manifest } = model;
-  const resolver = options.resolve ?? resolveByName;
+  const resolver = options.resolve ?? promptResolver({ logger: options.logger });
   const resolved = await Promise.all(list.map((p) => resolver(model, checkPrompt(p))));
   const plans = resolved.map((r) => {
     const pathway = r.route.kind === 'pathway' ? r.route.pathway : [];

@@ -1,7 +1,4 @@
-/**
- * Prompt → task by name: the normalised prompt must equal a task's normalised name, canonical
- * prompt or alias. A prompt that matches nothing gets a typed error with the closest three.
- */
+/** Prompt checks and suggestions by spelling, shared by every route. */
 import { UnisegError } from '../errors.ts';
 import { bigramSimilarity, normalizePrompt } from '../prompt/normalize.ts';
 
@@ -25,11 +22,6 @@ export function checkPrompt(prompt: unknown): string {
   return prompt;
 }
 
-export function matchTaskByName<T extends RoutableTask>(tasks: readonly T[], prompt: string): T | undefined {
-  const wanted = normalizePrompt(prompt);
-  return tasks.find((t) => [t.name, t.prompt, ...t.aliases].some((n) => normalizePrompt(n) === wanted));
-}
-
 export function suggestTasks(tasks: readonly RoutableTask[], prompt: string, count = 3): Suggestion[] {
   const wanted = normalizePrompt(prompt);
   return tasks
@@ -41,14 +33,4 @@ export function suggestTasks(tasks: readonly RoutableTask[], prompt: string, cou
     .sort((a, b) => b.score - a.score)
     .slice(0, count)
     .map((s) => ({ ...s, score: Math.round(s.score * 1000) / 1000 }));
-}
-
-export function unknownPromptError(tasks: readonly RoutableTask[], prompt: string): UnisegError {
-  const suggestions = suggestTasks(tasks, prompt);
-  const hint = suggestions.map((s) => `"${s.prompt}" (${s.score})`).join(', ');
-  return new UnisegError('PROMPT_UNKNOWN', `no task matches the prompt "${prompt}"; closest: ${hint}. Available: ${tasks.map((t) => t.prompt).join(', ')}`, {
-    prompt,
-    suggestions,
-    available: tasks.map((t) => t.prompt),
-  });
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerInfo } from './info.ts';
+import { registerPathways } from './pathways.ts';
 import { registerPhantom } from './phantom.ts';
 import { registerSegment } from './segment.ts';
 import { registerWrap } from './wrap.ts';
@@ -7,4 +8,4 @@ import { registerWrap } from './wrap.ts';
 /** Each entry adds one subcommand to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap];
+export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways];

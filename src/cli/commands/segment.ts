@@ -9,6 +9,7 @@ import { loadModel } from '../../models/package.ts';
 import { segmentWithModel, type SegmentResult } from '../../models/segment.ts';
 import { readVolume, writeFrames, writeVolume } from '../../volume/nifti/index.ts';
 import { parseInteger, parseNiftiPath, parseNumber } from '../options.ts';
+import { selectionLogger, withLogOption } from '../log-option.ts';
 import { progressReporter } from '../progress.ts';
 
 interface SegmentFlags {
@@ -19,6 +20,7 @@ interface SegmentFlags {
   overlap?: string;
   threads?: string;
   json?: boolean;
+  log?: string | boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -42,8 +44,7 @@ export function segmentReport(result: SegmentResult, outputs: Record<string, str
 }
 
 export function registerSegment(program: Command): void {
-  program
-    .command('segment')
+  withLogOption(program.command('segment'))
     .description('segment a CT (.nii/.nii.gz) for one or more text prompts; masks lie on the CT grid')
     .argument('<ct>', 'input CT, .nii or .nii.gz')
     .option('-p, --prompt <text>', 'what to segment, e.g. "left kidney" (repeatable)', collect)
@@ -73,7 +74,12 @@ Examples:
       const progress = progressReporter('windows');
       let result: SegmentResult;
       try {
-        result = await segmentWithModel(model, ct, prompts, { overlap, probabilities: probabilities !== undefined, onProgress: progress.update });
+        result = await segmentWithModel(model, ct, prompts, {
+          overlap,
+          probabilities: probabilities !== undefined,
+          onProgress: progress.update,
+          logger: selectionLogger(flags.log),
+        });
       } finally {
         progress.done();
         await model.close();

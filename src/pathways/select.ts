@@ -1,0 +1,33 @@
+/** Nearest known text by cosine similarity of unit embeddings. */
+export interface EmbeddedText<T> {
+  readonly item: T;
+  readonly text: string;
+  readonly embedding: Float32Array;
+}
+
+export interface Nearest<T> {
+  readonly item: T;
+  readonly text: string;
+  readonly similarity: number;
+}
+
+export function rankBySimilarity<T>(embedding: Float32Array, candidates: readonly EmbeddedText<T>[]): Nearest<T>[] {
+  return candidates
+    .map((c) => {
+      let dot = 0;
+      for (let i = 0; i < embedding.length; i++) dot += embedding[i] * c.embedding[i];
+      return { item: c.item, text: c.text, similarity: dot };
+    })
+    .sort((a, b) => b.similarity - a.similarity);
+}
+
+/** One pathway from router logits [stages, K] (row-major): the argmax of each stage, 1-based. */
+export function pathwayFromLogits(logits: Float32Array, stages: number, k: number): number[] {
+  const pathway: number[] = [];
+  for (let s = 0; s < stages; s++) {
+    let best = 0;
+    for (let a = 1; a < k; a++) if (logits[s * k + a] > logits[s * k + best]) best = a;
+    pathway.push(best + 1);
+  }
+  return pathway;
+}

@@ -128,6 +128,10 @@ const manifestObject = z.object({
   heads: z.record(name, headSchema).default({}),
   tasks: z.array(taskSchema).min(1),
   prompting: promptingSchema.default({ minSimilarity: 0.8 }),
+  /** Set by exportTask: where a trimmed task package came from (for finetuning and provenance). */
+  origin: z
+    .object({ package: z.string(), prompt: z.string(), task: z.string(), pathway: z.array(positiveInt), head: z.string().optional() })
+    .optional(),
 });
 
 export const manifestSchema = manifestObject.superRefine(checkReferences);

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerExport } from './export.ts';
 import { registerInfo } from './info.ts';
 import { registerPathways } from './pathways.ts';
 import { registerPhantom } from './phantom.ts';
@@ -8,4 +9,4 @@ import { registerWrap } from './wrap.ts';
 /** Each entry adds one subcommand to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways];
+export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport];

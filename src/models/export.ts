@@ -1,0 +1,88 @@
+/**
+ * exportTask: one task as a self-contained package for finetuning or deployment (as gCIS ships
+ * one trimmed model per downstream task). It keeps the parts the task's route runs — the shared
+ * encoder, the chosen alternative of each stage (now plain parts), or the head and the heads
+ * supporting it — and one task with a fixed route; no router and no text encoder are needed.
+ * Part files are copied unchanged (same SHA-256), so the export computes exactly what the full
+ * package computes for that prompt. Written to a temporary directory and renamed at the end.
+ */
+import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import { UnisegError } from '../errors.ts';
+import type { Head, ManifestInput, Part } from './manifest.ts';
+import { MANIFEST_FILE, parseManifest, type Model } from './package.ts';
+import { planTask } from './plan.ts';
+import { promptResolver } from './routing.ts';
+import type { RouteTaken } from './segment.ts';
+
+export interface ExportReport {
+  readonly dir: string;
+  readonly task: string;
+  readonly route: RouteTaken;
+  readonly parts: string[];
+  /** Bytes of the exported part files and of all part files of the full package. */
+  readonly bytes: number;
+  readonly fullBytes: number;
+  readonly ratio: number;
+}
+
+export async function exportTask(model: Model, prompt: string, outDir: string): Promise<ExportReport> {
+  const out = resolve(outDir);
+  if (await exists(out)) throw new UnisegError('INVALID_ARGUMENT', `output directory ${out} already exists; choose a new path`, { field: 'out', value: out });
+  const { manifest } = model;
+  const { task, route } = await promptResolver()(model, prompt);
+  const pathway = route.kind === 'pathway' ? route.pathway : [];
+  const plan = planTask(manifest, task, pathway);
+  const used = [...new Set(plan.steps.map((s) => s.part))];
+
+  const heads: Record<string, Head> = {};
+  if (route.kind === 'head') {
+    const keep = (name: string) => {
+      if (heads[name]) return;
+      heads[name] = manifest.heads[name];
+      manifest.heads[name].supporting.forEach(keep);
+    };
+    keep(route.head);
+  }
+  const parts: Record<string, Part> = Object.fromEntries(used.map((name) => [name, manifest.parts[name]]));
+  const trimmed: ManifestInput = {
+    format: manifest.format,
+    name: `${manifest.name}-${task.name}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
+    description: `${task.prompt} from ${manifest.name}` + (pathway.length ? ` (pathway ${pathway.join(',')})` : route.kind === 'head' ? ` (head ${route.head})` : ''),
+    input: manifest.input,
+    preprocess: manifest.preprocess,
+    inference: manifest.inference,
+    postprocess: manifest.postprocess,
+    parts,
+    heads,
+    tasks: [{ ...task, aliases: [...task.aliases], route: route.kind === 'head' ? { kind: 'head', head: route.head } : { kind: 'fixed' } }],
+    origin: { package: manifest.name, prompt, task: task.name, pathway, ...(route.kind === 'head' ? { head: route.head } : {}) },
+  };
+  parseManifest(trimmed, 'exported manifest');
+
+  const staging = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${Date.now()}`);
+  try {
+    await mkdir(staging, { recursive: true });
+    for (const name of used) {
+      const file = manifest.parts[name].file;
+      await mkdir(dirname(join(staging, file)), { recursive: true });
+      await copyFile(join(model.dir, file), join(staging, file));
+    }
+    await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(trimmed, null, 2)}\n`);
+    await rename(staging, out);
+  } catch (error) {
+    await rm(staging, { recursive: true, force: true });
+    throw new UnisegError('PACKAGE_WRITE_FAILED', `could not write the exported package ${out}: ${(error as Error).message}`, { out }, { cause: error });
+  }
+  const size = async (names: string[]) => (await Promise.all(names.map((n) => stat(join(model.dir, manifest.parts[n].file))))).reduce((s, st) => s + st.size, 0);
+  const bytes = await size(used);
+  const fullBytes = await size(Object.keys(manifest.parts));
+  return { dir: out, task: task.name, route, parts: used, bytes, fullBytes, ratio: bytes / fullBytes };
+}
+
+async function exists(path: string): Promise<boolean> {
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
+}

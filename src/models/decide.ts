@@ -2,7 +2,7 @@
  * Back to the input grid, in one pass: every probability channel is interpolated (trilinear, world
  * coordinates, edge-clamped) at each input voxel once, then each prompt's mask is decided there
  * (argmax for softmax, threshold for sigmoid) and the merged label map takes, where prompts
- * overlap, the prompt with the highest probability. Fusing the steps means no full-resolution
+ * overlap, the prompt ranked first by the package's merge priority, then the most probable. Fusing the steps means no full-resolution
  * float copy per channel is ever held, which matters for 512x512x400 inputs.
  *
  * When the grids are axis-aligned (they differ by spacing, flips or axis order: the usual case),
@@ -25,6 +25,8 @@ export interface PromptDecision {
   readonly activation: 'softmax' | 'sigmoid';
   readonly threshold: number;
   readonly keepProbability: boolean;
+  /** Merge rank: lower wins where prompts overlap; equal ranks fall back to probability. */
+  readonly rank: number;
 }
 
 export type LabelArray = Uint8Array | Uint16Array;
@@ -59,6 +61,7 @@ class DecisionTable {
   readonly value: Int32Array;
   readonly softmax: Uint8Array;
   readonly threshold: Float64Array;
+  readonly rank: Float64Array;
 
   constructor(prompts: readonly PromptDecision[]) {
     this.count = prompts.length;
@@ -68,6 +71,7 @@ class DecisionTable {
     this.value = Int32Array.from(prompts.flatMap((p) => p.values));
     this.softmax = Uint8Array.from(prompts.map((p) => (p.activation === 'softmax' ? 1 : 0)));
     this.threshold = Float64Array.from(prompts.map((p) => p.threshold));
+    this.rank = Float64Array.from(prompts.map((p) => p.rank));
   }
 }
 
@@ -89,6 +93,7 @@ export function decideOnGrid(source: GridSpec, target: GridSpec, channels: reado
   const decide = (v: number) => {
     let best = 0;
     let bestScore = -1;
+    let bestRank = Infinity;
     let on = 0;
     for (let p = 0; p < table.count; p++) {
       let chosen = 0;
@@ -124,7 +129,9 @@ export function decideOnGrid(source: GridSpec, target: GridSpec, channels: reado
       if (chosen > 0) {
         on++;
         voxels[p]++;
-        if (prob > bestScore) {
+        const rank = table.rank[p];
+        if (rank < bestRank || (rank === bestRank && prob > bestScore)) {
+          bestRank = rank;
           bestScore = prob;
           best = p + 1;
         }

@@ -128,6 +128,11 @@ const manifestObject = z.object({
   heads: z.record(name, headSchema).default({}),
   tasks: z.array(taskSchema).min(1),
   prompting: promptingSchema.default({ minSimilarity: 0.8 }),
+  /**
+   * How overlapping prompts merge into one label map: where several are on, the one whose task or
+   * label name comes first in `priority` wins; among unlisted ones, the highest probability.
+   */
+  merge: z.object({ priority: z.array(z.string().min(1)).default([]) }).default({ priority: [] }),
   /** Set by exportTask: where a trimmed task package came from (for finetuning and provenance). */
   origin: z
     .object({ package: z.string(), prompt: z.string(), task: z.string(), pathway: z.array(positiveInt), head: z.string().optional() })

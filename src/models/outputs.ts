@@ -15,6 +15,8 @@ export interface PromptOutput {
   readonly keepProbability: boolean;
   readonly largestComponent: boolean;
   readonly fillHoles: boolean;
+  /** Position in the package's merge priority (Infinity when not listed). */
+  readonly rank: number;
 }
 
 /** Probabilities per output key and channel (volume order on the model grid). */
@@ -77,6 +79,7 @@ export function buildDecisions(probabilities: Map<string, Map<number, Float32Arr
       activation: task.activation,
       threshold: task.threshold,
       keepProbability: p.keepProbability,
+      rank: p.rank,
     };
   });
   return { channels, decisions };

@@ -92,8 +92,13 @@ async function readPartFile(dir: string, manifest: Manifest, name: string): Prom
 
 export async function loadModel(dir: string, options: LoadOptions = {}): Promise<Model> {
   const root = resolve(dir);
-  const manifest = await readManifest(root);
-  // Verify every part now (existence and hash) so a broken package fails at load, not mid-run.
+  return openPackage(root, await readManifest(root), options);
+}
+
+/** A model over `dir` described by an already parsed manifest (every part verified now: existence and hash). */
+export async function openPackage(dir: string, manifest: Manifest, options: LoadOptions = {}): Promise<Model> {
+  const root = resolve(dir);
+  // Verify every part now so a broken package fails at load, not mid-run.
   await Promise.all(Object.keys(manifest.parts).map((name) => readPartFile(root, manifest, name)));
   const parts = new OrtParts(manifest.parts, (name) => readPartFile(root, manifest, name), options);
   const spec = manifest.prompting.textEncoder;

@@ -119,6 +119,7 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
     keepProbability: options.probabilities ?? false,
     largestComponent: options.largestComponent ?? manifest.postprocess.largestComponent,
     fillHoles: options.fillHoles ?? manifest.postprocess.fillHoles,
+    rank: mergeRank(manifest.merge.priority, r.task),
   }));
   const { channels, decisions } = buildDecisions(activate(blended, outputs), outputs, input.grid.shape);
   const target = { shape: ct.shape, affine: ct.affine };
@@ -154,6 +155,12 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
       totalMs: finished - started,
     },
   };
+}
+
+/** Where a task stands in the merge priority: the first of its name or label names listed. */
+function mergeRank(priority: readonly string[], task: Task): number {
+  const ranks = [task.name, ...Object.keys(task.labels)].map((n) => priority.indexOf(n)).filter((i) => i >= 0);
+  return ranks.length > 0 ? Math.min(...ranks) : Infinity;
 }
 
 function determinant3(a: Volume['affine']): number {

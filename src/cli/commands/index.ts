@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { registerExport } from './export.ts';
+import { registerHeads } from './heads.ts';
 import { registerInfo } from './info.ts';
 import { registerPathways } from './pathways.ts';
 import { registerPhantom } from './phantom.ts';
@@ -9,4 +10,4 @@ import { registerWrap } from './wrap.ts';
 /** Each entry adds one subcommand to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport];
+export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport, registerHeads];

@@ -9,9 +9,17 @@ export interface Bench {
 }
 
 export const BENCHES: Record<string, Bench> = {
+  engine: {
+    description: 'uniseg vs the PyTorch reference on the same SwinUNETR; overhead outside ORT; 1 vs 8 prompts; peak RSS at 512x512x400',
+    load: () => import('./engine.ts'),
+  },
   io: {
     description: 'NIfTI read, reorient and resample of a 512x512x400 int16 phantom; peak RSS; nibabel comparison',
     load: () => import('./io.ts'),
+  },
+  server: {
+    description: 'uniseg serve under 8 concurrent clients, valid and invalid bodies; requests/s, p50/p95, statuses, peak RSS',
+    load: () => import('./server.ts'),
   },
 };
 

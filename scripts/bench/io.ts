@@ -10,15 +10,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { readVolume, writeVolume } from '../../src/volume/nifti/index.ts';
 import { generatePhantom } from '../../src/volume/phantom/index.ts';
 import { reorient } from '../../src/volume/reorient.ts';
 import { resampleToSpacing } from '../../src/volume/resample.ts';
 import type { Volume } from '../../src/volume/types.ts';
+import { MB, peakRss, ROOT, runBenchChild } from './child.ts';
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const DISPATCHER = fileURLToPath(new URL('./index.ts', import.meta.url));
 const SHAPE = [512, 512, 400] as const;
 const SPACING = [0.8, 0.8, 1.0] as const;
 const ORIENTATION = 'LPS';
@@ -27,7 +25,6 @@ const CACHE = join(ROOT, '.tmp', 'bench', `phantom-${SHAPE.join('x')}-${ORIENTAT
 const DECODED_BYTES = SHAPE[0] * SHAPE[1] * SHAPE[2] * 2;
 const READ_REPEATS = 3;
 const PYTHON = '/usr/bin/python3';
-const MB = 1024 * 1024;
 
 interface Step {
   readonly name: string;
@@ -92,21 +89,6 @@ async function generateSteps(file: string): Promise<void> {
   process.stdout.write(`${JSON.stringify({ generate, write: (performance.now() - t) / 1000 } satisfies Generated)}\n`);
 }
 
-/**
- * Peak RSS of this process, bytes. Prefers VmHWM from /proc: getrusage's maxRSS (what
- * process.resourceUsage() reports) survives exec on Linux, so a child would inherit its
- * parent's peak at fork time; VmHWM belongs to the new address space alone.
- */
-function peakRss(): number {
-  try {
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
-    if (match) return Number(match[1]) * 1024;
-  } catch {
-    // Not Linux: fall back below.
-  }
-  return process.resourceUsage().maxRSS * 1024;
-}
-
 /** Runs inside the fresh child: every step keeps only what the next step needs. */
 async function childSteps(file: string): Promise<void> {
   const baselineRss = peakRss();
@@ -135,13 +117,7 @@ async function childSteps(file: string): Promise<void> {
 }
 
 function runChild<T>(mode: '--child' | '--generate', file: string): T {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', DISPATCHER, 'io', mode, file], {
-    cwd: ROOT,
-    encoding: 'utf8',
-    maxBuffer: 16 * MB,
-  });
-  if (result.status !== 0) throw new Error(`io bench child (${mode}) failed (status ${result.status}): ${result.stderr || result.error}`);
-  return JSON.parse(result.stdout.trim().split('\n').pop() ?? '') as T;
+  return runBenchChild<T>('io', [mode, file]);
 }
 
 const NIBABEL_SCRIPT = `

@@ -25,6 +25,7 @@ window at a time (batch size 1), float32 activations, under ``torch.no_grad``.
 
 from __future__ import annotations
 
+import importlib
 import json
 import math
 import os
@@ -303,7 +304,12 @@ def load_package(path: str, with_torch: bool = True) -> Package:
         with open(spec_path) as f:
             spec = json.load(f)
         for part_name, part in spec['parts'].items():
-            module = MODULE_CLASSES[part['class']](**part['kwargs'])
+            # A part names its class in this package's tiny models, or in any module of the toolchain.
+            if 'module' in part:
+                cls = getattr(importlib.import_module(part['module']), part['class'])
+            else:
+                cls = MODULE_CLASSES[part['class']]
+            module = cls(**part['kwargs'])
             state = torch.load(os.path.join(path, 'torch', part['state']), map_location='cpu')
             module.load_state_dict(state)
             module.eval()

@@ -19,3 +19,4 @@ export { volumeStats } from './volume/stats.ts';
 export { resolvePrompt, promptResolver, type Resolution, type ResolveOptions } from './models/routing.ts';
 export { createSelectionLogger, type SelectionRecord } from './pathways/log.ts';
 export { loadClipTextEncoder, createNameEncoder, cachedEncoder, normalizePrompt, type PromptEncoder } from './prompt/index.ts';
+export { createApp, startServer, DEFAULT_LIMITS, ServerError, type AppOptions, type StartOptions, type RunningServer, type ServerLimits, type ServerErrorCode } from './server/index.ts';

@@ -5,9 +5,10 @@ import { registerInfo } from './info.ts';
 import { registerPathways } from './pathways.ts';
 import { registerPhantom } from './phantom.ts';
 import { registerSegment } from './segment.ts';
+import { registerServe } from './serve.ts';
 import { registerWrap } from './wrap.ts';
 
 /** Each entry adds one subcommand to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport, registerHeads];
+export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport, registerHeads, registerServe];

@@ -1,0 +1,39 @@
+/**
+ * GET /pathways             → listPathways: stages, alternatives, heads, tasks
+ * GET /resolve?prompt=...   → resolvePrompt: where a prompt goes and why (404 with suggestions if nowhere)
+ * GET /health               → {status, model, queue: {running, waiting}, store}
+ */
+import { z } from 'zod';
+import { listPathways, type PathwayListing } from '../../models/discovery.ts';
+import { resolvePrompt } from '../../models/routing.ts';
+import type { App, ServerDeps } from '../context.ts';
+import { routeLabel } from '../report.ts';
+import { onePromptParam, parseQuery } from '../validate.ts';
+
+export function registerModelRoutes(app: App, deps: ServerDeps): void {
+  const noQuery = z.strictObject({});
+  const resolveQuery = z.strictObject({ prompt: onePromptParam });
+  // The listing never changes while the model is loaded; a failed attempt is retried next time.
+  let listing: Promise<PathwayListing> | undefined;
+
+  app.get('/pathways', async (c) => {
+    parseQuery(c, noQuery);
+    listing ??= listPathways(deps.model);
+    listing.catch(() => (listing = undefined));
+    return c.json(await listing);
+  });
+
+  app.get('/resolve', async (c) => {
+    const [prompt] = parseQuery(c, resolveQuery).prompt;
+    c.set('prompts', [prompt]);
+    const resolution = await resolvePrompt(deps.model, prompt, { logger: deps.logger });
+    const { route, pathway, head = '' } = resolution;
+    c.set('routes', [routeLabel(route === 'pathway' ? { kind: 'pathway', pathway } : route === 'head' ? { kind: 'head', head } : { kind: 'fixed' })]);
+    return c.json(resolution);
+  });
+
+  app.get('/health', (c) => {
+    parseQuery(c, noQuery);
+    return c.json({ status: 'ok', model: deps.model.manifest.name, queue: { ...deps.queue.stats, maxWaiting: deps.limits.queue }, store: deps.store.stats });
+  });
+}

@@ -1,0 +1,75 @@
+/**
+ * POST /segment?prompt=...  (body: NIfTI)      → mask or merged label map as .nii.gz, or JSON
+ * GET  /segment?prompt=...&volume=ID          → the same for a volume stored with POST /volumes
+ */
+import type { Context } from 'hono';
+import { z } from 'zod';
+import { segmentWithModel, type SegmentResult } from '../../models/segment.ts';
+import { encodeVolume } from '../../volume/nifti/index.ts';
+import type { Volume } from '../../volume/types.ts';
+import { explainAbort } from '../cancel.ts';
+import type { App, AppEnv, ServerDeps } from '../context.ts';
+import { ServerError } from '../errors.ts';
+import { maskIntensity, promptRows, routeLabel, roundedTimings } from '../report.ts';
+import { readUploadedVolume } from '../upload.ts';
+import { format, parseQuery, promptsParam, volumeParam } from '../validate.ts';
+
+export function registerSegment(app: App, deps: ServerDeps): void {
+  const postQuery = z.strictObject({ prompt: promptsParam(deps.limits.maxPrompts), format });
+  const getQuery = z.strictObject({ prompt: promptsParam(deps.limits.maxPrompts), volume: volumeParam, format });
+
+  app.post('/segment', async (c) => {
+    const started = performance.now();
+    const query = parseQuery(c, postQuery);
+    c.set('prompts', query.prompt);
+    const ct = await readUploadedVolume(c, deps);
+    return answer(c, deps, ct, query.prompt, query.format, performance.now() - started);
+  });
+
+  app.get('/segment', async (c) => {
+    const query = parseQuery(c, getQuery);
+    c.set('prompts', query.prompt);
+    const stored = deps.store.get(query.volume);
+    if (!stored) throw unknownVolume(query.volume);
+    return answer(c, deps, stored.volume, query.prompt, query.format, 0);
+  });
+}
+
+export function unknownVolume(id: string): ServerError {
+  return new ServerError('VOLUME_NOT_FOUND', `no stored volume ${id}: it expired, was evicted or never existed; upload it again with POST /volumes`, { volume: id });
+}
+
+async function answer(c: Context<AppEnv>, deps: ServerDeps, ct: Volume, prompts: string[], as: 'nii.gz' | 'json', readMs: number): Promise<Response> {
+  const { signal } = c.var.cancel;
+  const queued = performance.now();
+  let queueMs = 0;
+  let result: SegmentResult;
+  try {
+    result = await deps.queue.run(async (jobSignal) => {
+      queueMs = performance.now() - queued;
+      await deps.hooks.beforeSegment?.(jobSignal);
+      return segmentWithModel(deps.model, ct, prompts, { signal: jobSignal, logger: deps.logger });
+    }, signal);
+  } catch (error) {
+    throw explainAbort(error, signal);
+  }
+  c.set('routes', result.prompts.map((p) => routeLabel(p.route)));
+
+  if (as === 'json') {
+    const rows = promptRows(result).map((row, i) => ({ ...row, ...maskIntensity(ct, result.prompts[i].mask) }));
+    return c.json({
+      prompts: rows,
+      contested: result.contested,
+      windows: result.windows,
+      grid: { shape: ct.shape, spacing: ct.spacing, orientation: ct.orientation.join('') },
+      timings: roundedTimings({ readMs, queueMs, ...result.timings }),
+    });
+  }
+  const labels = result.prompts.length === 1 ? result.prompts[0].mask : result.labelMap;
+  // zlib output is a plain (never shared) ArrayBuffer.
+  const bytes = encodeVolume(labels, { gzip: true }) as Uint8Array<ArrayBuffer>;
+  return c.body(bytes, 200, {
+    'content-type': 'application/gzip',
+    'content-disposition': `attachment; filename="${result.prompts.length === 1 ? 'mask' : 'labels'}.nii.gz"`,
+  });
+}

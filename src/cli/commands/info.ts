@@ -80,6 +80,7 @@ export function registerInfo(program: Command): void {
     .description('print the geometry (shape, spacing, affine, orientation), datatype and value range of a NIfTI file')
     .argument('<file>', '.nii or .nii.gz file')
     .option('--json', 'print one JSON object instead of text')
+    .addHelpText('after', '\nExamples:\n  $ uniseg info ct.nii.gz\n  $ uniseg info ct.nii.gz --json | jq .spacing')
     .action(async (file: string, flags: { json?: boolean }) => {
       const report = infoReport(await readVolume(file));
       process.stdout.write(flags.json ? `${infoJson(report)}\n` : `${formatInfo(file, report)}\n`);

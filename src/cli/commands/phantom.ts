@@ -32,6 +32,7 @@ export function registerPhantom(program: Command): void {
     .option('--spacing <mm>', 'voxel size along i,j,k in mm', '3,3,3')
     .option('--size <voxels>', 'grid size along i,j,k', '128,128,128')
     .option('--orientation <codes>', 'axis codes of the file grid, e.g. RAS or LPS', 'RAS')
+    .addHelpText('after', '\nExamples:\n  $ uniseg phantom -o ct.nii.gz --labels labels.nii.gz\n  $ uniseg phantom -o ct.nii.gz --labels labels.nii.gz --seed 7 --spacing 2.5,2.5,4 --orientation LPS --size 160,160,90')
     .action(async (flags: PhantomFlags) => {
       // Parse everything before doing any work, so a bad flag never leaves a partial result.
       const output = parseNiftiPath('--output', flags.output);

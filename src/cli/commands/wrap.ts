@@ -57,7 +57,7 @@ export function registerWrap(program: Command): void {
     .requiredOption('-o, --output <dir>', 'new package directory (must not exist)')
     .option('--name <name>', 'package name (default: the directory name)')
     .addHelpText('after', `
-Example:
+Examples:
   $ uniseg wrap --onnx net.onnx --roi 96,96,96 --spacing 1.5,1.5,1.5 --orientation RAS --axes xyz \\
       --intensity clip:-175,250,0,1 --activation softmax --labels 1=liver,2=spleen -o my-model`)
     .action(async (flags: WrapFlags) => {

@@ -83,7 +83,10 @@ export function decideOnGrid(source: GridSpec, target: GridSpec, channels: reado
   const masks = prompts.map((p) => (Math.max(...p.values) > 255 ? new Uint16Array(total) : new Uint8Array(total)));
   const probabilities = prompts.map((p) => (p.keepProbability ? new Float32Array(total) : undefined));
   const voxels = new Float64Array(prompts.length);
-  const merged = prompts.length > 255 ? new Uint16Array(total) : new Uint8Array(total);
+  // One prompt whose labels are all 1: the merged map equals its mask, so they share one array
+  // (saves a full-size label map, 105 MB at 512x512x400).
+  const shareMerged = prompts.length === 1 && prompts[0].values.every((v) => v <= 1);
+  const merged = shareMerged ? masks[0] : prompts.length > 255 ? new Uint16Array(total) : new Uint8Array(total);
   const contested = prompts.map(() => prompts.map(() => 0));
   const values = new Float64Array(channels.length);
   const probability = new Float64Array(prompts.length);
@@ -137,7 +140,7 @@ export function decideOnGrid(source: GridSpec, target: GridSpec, channels: reado
         }
       }
     }
-    merged[v] = best;
+    if (!shareMerged) merged[v] = best;
     if (on > 1) {
       for (let a = 0; a < table.count; a++) {
         if (label[a] === 0) continue;

@@ -64,7 +64,10 @@ export interface Timings {
 
 export interface SegmentResult {
   readonly prompts: PromptResult[];
-  /** Value p + 1 where prompt p is on; overlaps go to the prompt with the highest probability. */
+  /**
+   * Value p + 1 where prompt p is on; overlaps go by the package's merge priority, then the highest
+   * probability. With one prompt whose labels are all 1 it shares its data with that prompt's mask.
+   */
   readonly labelMap: Volume<LabelArray>;
   readonly contested: { a: string; b: string; voxels: number }[];
   readonly windows: number;

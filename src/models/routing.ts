@@ -9,7 +9,7 @@
 import { UnisegError } from '../errors.ts';
 import { logRefusal, logSelection, type SelectionLogger } from '../pathways/log.ts';
 import { matchByName } from '../pathways/names.ts';
-import { suggestTasks } from '../pathways/resolve.ts';
+import { suggestTasks } from '../pathways/suggest.ts';
 import { pathwayFromLogits, rankBySimilarity, type EmbeddedText } from '../pathways/select.ts';
 import { preparePrompt } from '../prompt/normalize.ts';
 import type { Head, Task } from './manifest.ts';

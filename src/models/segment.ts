@@ -4,7 +4,7 @@
  * the blended outputs are activated, decided and resampled onto the CT's own voxels.
  */
 import { UnisegError } from '../errors.ts';
-import { checkPrompt } from '../pathways/resolve.ts';
+import { preparePrompt } from '../prompt/normalize.ts';
 import type { SelectionLogger } from '../pathways/log.ts';
 import { makeVolume } from '../volume/volume.ts';
 import type { Volume } from '../volume/types.ts';
@@ -80,7 +80,9 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
   if (list.length === 0) throw new UnisegError('PROMPT_EMPTY', 'at least one prompt is required', { prompts: list });
   const { manifest } = model;
   const resolver = options.resolve ?? promptResolver({ logger: options.logger });
-  const resolved = await Promise.all(list.map((p) => resolver(model, checkPrompt(p))));
+  // Every prompt must have letters or digits, whichever resolver routes it.
+  for (const p of list) preparePrompt(p);
+  const resolved = await Promise.all(list.map((p) => resolver(model, p)));
   const plans = resolved.map((r) => {
     const pathway = r.route.kind === 'pathway' ? r.route.pathway : [];
     if (r.route.kind === 'pathway') checkPathway(manifest, pathway);

@@ -1,5 +1,4 @@
-/** Prompt checks and suggestions by spelling, shared by every route. */
-import { UnisegError } from '../errors.ts';
+/** Suggestions by spelling, for a prompt no route accepted and no text encoder can rank. */
 import { bigramSimilarity, normalizePrompt } from '../prompt/normalize.ts';
 
 /** What routing needs to know of a task (structurally a manifest task). */
@@ -13,13 +12,6 @@ export interface Suggestion {
   readonly task: string;
   readonly prompt: string;
   readonly score: number;
-}
-
-export function checkPrompt(prompt: unknown): string {
-  if (typeof prompt !== 'string' || normalizePrompt(prompt) === '') {
-    throw new UnisegError('PROMPT_EMPTY', `prompt must be non-empty text; got ${JSON.stringify(prompt)}`, { prompt });
-  }
-  return prompt;
 }
 
 export function suggestTasks(tasks: readonly RoutableTask[], prompt: string, count = 3): Suggestion[] {

@@ -13,6 +13,10 @@ export const BENCHES: Record<string, Bench> = {
     description: 'uniseg vs the PyTorch reference on the same SwinUNETR; overhead outside ORT; 1 vs 8 prompts; peak RSS at 512x512x400',
     load: () => import('./engine.ts'),
   },
+  prompt: {
+    description: 'prompt resolution: cold (encoder load), uncached and cached (goal < 1 ms)',
+    load: () => import('./prompt.ts'),
+  },
   io: {
     description: 'NIfTI read, reorient and resample of a 512x512x400 int16 phantom; peak RSS; nibabel comparison',
     load: () => import('./io.ts'),

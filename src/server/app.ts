@@ -12,6 +12,7 @@ import { errorResponse, mapError, ServerError } from './errors.ts';
 import { resolveLimits, type ServerLimits } from './limits.ts';
 import { requestLog } from './logging.ts';
 import { JobQueue } from './queue.ts';
+import { registerExport } from './routes/export.ts';
 import { registerModelRoutes } from './routes/model.ts';
 import { registerSegment } from './routes/segment.ts';
 import { registerVolumes } from './routes/volumes.ts';
@@ -54,6 +55,7 @@ export function createApp(model: Model, options: AppOptions = {}): App {
   registerSegment(app, deps);
   registerVolumes(app, deps);
   registerModelRoutes(app, deps);
+  registerExport(app, deps);
 
   app.notFound((c) => {
     throw new ServerError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}; routes: POST /segment, GET /segment, POST /volumes, DELETE /volumes/ID, GET /pathways, GET /resolve, GET /health`, {});

@@ -1,6 +1,6 @@
 /**
- * Progress on stderr: a redrawn line with an ETA on a TTY, a plain line every 10 % otherwise (so
- * logs stay readable), nothing when there is only one step.
+ * Progress on stderr: a redrawn bar with counts and an ETA on a TTY, a plain line every 10 %
+ * otherwise (so logs stay readable), nothing when there is only one step.
  */
 export interface Progress {
   update: (done: number, total: number) => void;
@@ -19,7 +19,7 @@ export function progressReporter(what: string, stream: NodeJS.WriteStream = proc
       const eta = done > 0 ? (elapsed / done) * (total - done) : 0;
       const line = `${what} ${done}/${total} (${Math.round((100 * done) / total)} %, ETA ${eta.toFixed(0)} s)`;
       if (tty) {
-        stream.write(`\r${line}\u001b[K`);
+        stream.write(`\r${bar(done / total, 24)} ${line}\u001b[K`);
         drawn = true;
       } else {
         const decile = Math.floor((10 * done) / total);
@@ -33,4 +33,10 @@ export function progressReporter(what: string, stream: NodeJS.WriteStream = proc
       if (drawn) stream.write('\n');
     },
   };
+}
+
+/** A fixed-width bar such as [#########---------------]. */
+export function bar(fraction: number, width: number): string {
+  const filled = Math.round(Math.min(1, Math.max(0, fraction)) * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}]`;
 }

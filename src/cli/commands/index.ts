@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerDemo } from './demo.ts';
 import { registerExport } from './export.ts';
 import { registerHeads } from './heads.ts';
 import { registerInfo } from './info.ts';
@@ -11,4 +12,4 @@ import { registerWrap } from './wrap.ts';
 /** Each entry adds one subcommand to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport, registerHeads, registerServe];
+export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport, registerHeads, registerDemo, registerServe];

@@ -6,11 +6,11 @@
  * Part files are copied unchanged (same SHA-256), so the export computes exactly what the full
  * package computes for that prompt. Written to a temporary directory and renamed at the end.
  */
-import { copyFile, mkdir, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { UnisegError } from '../errors.ts';
+import { copyFile, mkdir, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
 import type { Head, ManifestInput, Part } from './manifest.ts';
 import { MANIFEST_FILE, parseManifest, type Model } from './package.ts';
+import { checkNewDirectory, writePackageDirectory } from './package-dir.ts';
 import { planTask } from './plan.ts';
 import { promptResolver } from './routing.ts';
 import type { RouteTaken } from './segment.ts';
@@ -28,7 +28,7 @@ export interface ExportReport {
 
 export async function exportTask(model: Model, prompt: string, outDir: string): Promise<ExportReport> {
   const out = resolve(outDir);
-  if (await exists(out)) throw new UnisegError('INVALID_ARGUMENT', `output directory ${out} already exists; choose a new path`, { field: 'out', value: out });
+  await checkNewDirectory(out);
   const { manifest } = model;
   const { task, route } = await promptResolver()(model, prompt);
   const pathway = route.kind === 'pathway' ? route.pathway : [];
@@ -60,29 +60,16 @@ export async function exportTask(model: Model, prompt: string, outDir: string): 
   };
   parseManifest(trimmed, 'exported manifest');
 
-  const staging = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${Date.now()}`);
-  try {
-    await mkdir(staging, { recursive: true });
+  await writePackageDirectory(out, async (staging) => {
     for (const name of used) {
       const file = manifest.parts[name].file;
       await mkdir(dirname(join(staging, file)), { recursive: true });
       await copyFile(join(model.dir, file), join(staging, file));
     }
     await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(trimmed, null, 2)}\n`);
-    await rename(staging, out);
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw new UnisegError('PACKAGE_WRITE_FAILED', `could not write the exported package ${out}: ${(error as Error).message}`, { out }, { cause: error });
-  }
+  });
   const size = async (names: string[]) => (await Promise.all(names.map((n) => stat(join(model.dir, manifest.parts[n].file))))).reduce((s, st) => s + st.size, 0);
   const bytes = await size(used);
   const fullBytes = await size(Object.keys(manifest.parts));
   return { dir: out, task: task.name, route, parts: used, bytes, fullBytes, ratio: bytes / fullBytes };
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

@@ -6,12 +6,13 @@
  * hashes, the new head's tensor names against its ONNX graph), then renamed over the old, which is
  * kept as model.json.prev.
  */
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { UnisegError } from '../errors.ts';
 import type { Manifest, ManifestInput } from './manifest.ts';
 import { MANIFEST_FILE, openPackage, parseManifest, readManifest, sha256 } from './package.ts';
+import { exists } from './package-dir.ts';
 
 export interface AddHeadOptions {
   name: string;
@@ -146,11 +147,4 @@ async function onnxTensorNames(bytes: Uint8Array, file: string): Promise<{ input
   const io = { inputs: [...session.inputNames], outputs: [...session.outputNames] };
   await session.release();
   return io;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
 }

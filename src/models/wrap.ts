@@ -4,13 +4,14 @@
  * becomes a task whose prompt is the label's name. The package directory is written under a
  * temporary name and renamed at the end, so a failure never leaves a half-written package.
  */
-import { copyFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { readFile, writeFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { UnisegError } from '../errors.ts';
 import type { Spacing3 } from '../volume/types.ts';
 import { MANIFEST_FORMAT, type IntensitySpec, type ManifestInput } from './manifest.ts';
 import { MANIFEST_FILE, parseManifest, sha256 } from './package.ts';
+import { checkNewDirectory, writePackageDirectory } from './package-dir.ts';
 
 export interface WrapOptions {
   onnx: string;
@@ -28,9 +29,7 @@ export interface WrapOptions {
 
 export async function wrapOnnx(options: WrapOptions): Promise<{ dir: string; manifest: ManifestInput }> {
   const out = resolve(options.out);
-  if (await exists(out)) {
-    throw new UnisegError('INVALID_ARGUMENT', `output directory ${out} already exists; choose a new path`, { field: 'out', value: out });
-  }
+  await checkNewDirectory(out);
   const bytes = await readOnnx(options.onnx);
   const { input, output } = await inspect(bytes, options);
 
@@ -56,26 +55,12 @@ export async function wrapOnnx(options: WrapOptions): Promise<{ dir: string; man
   };
   parseManifest(manifest, 'wrapped manifest');
 
-  const staging = join(dirname(out), `.${basename(out)}.tmp-${process.pid}-${Date.now()}`);
-  try {
-    await mkdir(staging, { recursive: true });
-    await copyFile(options.onnx, join(staging, 'net.onnx'));
+  await writePackageDirectory(out, async (staging) => {
+    await writeFile(join(staging, 'net.onnx'), bytes);
     await writeFile(join(staging, MANIFEST_FILE), `${JSON.stringify(manifest, null, 2)}\n`);
-    await rename(staging, out);
-  } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw new UnisegError('PACKAGE_WRITE_FAILED', `could not write package ${out}: ${(error as Error).message}`, { out }, { cause: error });
-  }
+  });
   return { dir: out, manifest };
 }
-
-async function exists(path: string): Promise<boolean> {
-  return stat(path).then(
-    () => true,
-    () => false,
-  );
-}
-
 async function readOnnx(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);

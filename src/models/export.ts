@@ -11,7 +11,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Head, ManifestInput, Part } from './manifest.ts';
 import { MANIFEST_FILE, parseManifest, type Model } from './package.ts';
 import { checkNewDirectory, writePackageDirectory } from './package-dir.ts';
-import { planTask } from './plan.ts';
+import { planTask, routePathway } from './plan.ts';
 import { promptResolver } from './routing.ts';
 import type { RouteTaken } from './segment.ts';
 
@@ -31,7 +31,7 @@ export async function exportTask(model: Model, prompt: string, outDir: string): 
   await checkNewDirectory(out);
   const { manifest } = model;
   const { task, route } = await promptResolver()(model, prompt);
-  const pathway = route.kind === 'pathway' ? route.pathway : [];
+  const pathway = routePathway(manifest, route);
   const plan = planTask(manifest, task, pathway);
   const used = [...new Set(plan.steps.map((s) => s.part))];
 
@@ -39,7 +39,9 @@ export async function exportTask(model: Model, prompt: string, outDir: string): 
   if (route.kind === 'head') {
     const keep = (name: string) => {
       if (heads[name]) return;
-      heads[name] = manifest.heads[name];
+      // The trimmed package has no stages: the alternatives a head read become plain parts.
+      const { pathway: _read, ...head } = manifest.heads[name];
+      heads[name] = head;
       manifest.heads[name].supporting.forEach(keep);
     };
     keep(route.head);
@@ -48,7 +50,7 @@ export async function exportTask(model: Model, prompt: string, outDir: string): 
   const trimmed: ManifestInput = {
     format: manifest.format,
     name: `${manifest.name}-${task.name}`.replace(/[^A-Za-z0-9_.-]/g, '_'),
-    description: `${task.prompt} from ${manifest.name}` + (pathway.length ? ` (pathway ${pathway.join(',')})` : route.kind === 'head' ? ` (head ${route.head})` : ''),
+    description: `${task.prompt} from ${manifest.name}` + (route.kind === 'head' ? ` (head ${route.head})` : pathway.length ? ` (pathway ${pathway.join(',')})` : ''),
     input: manifest.input,
     preprocess: manifest.preprocess,
     inference: manifest.inference,
@@ -57,6 +59,7 @@ export async function exportTask(model: Model, prompt: string, outDir: string): 
     heads,
     tasks: [{ ...task, aliases: [...task.aliases], route: route.kind === 'head' ? { kind: 'head', head: route.head } : { kind: 'fixed' } }],
     origin: { package: manifest.name, prompt, task: task.name, pathway, ...(route.kind === 'head' ? { head: route.head } : {}) },
+    ...(manifest.training ? { training: manifest.training } : {}),
   };
   parseManifest(trimmed, 'exported manifest');
 

@@ -25,6 +25,12 @@ export interface AddHeadOptions {
   output?: string;
   supporting?: string[];
   activation?: 'softmax' | 'sigmoid';
+  /**
+   * The stage alternatives (1-based, one per stage) the head reads when it consumes stage outputs,
+   * such as the bottleneck shared by the demo's heads. Defaults to the pathway the package's other
+   * heads read, when they all read the same one.
+   */
+  pathway?: number[];
 }
 
 export interface HeadInfo {
@@ -63,6 +69,7 @@ export async function addHead(dir: string, options: AddHeadOptions): Promise<Man
   const inputs = options.inputs ?? io.inputs;
   const output = options.output ?? io.outputs[0];
 
+  const pathway = options.pathway ?? sharedHeadPathway(manifest, inputs);
   const labels = Object.fromEntries(options.labels);
   const tasks = manifest.tasks.map((t) => ({ ...t }));
   for (const [label, channel] of options.labels) {
@@ -81,7 +88,7 @@ export async function addHead(dir: string, options: AddHeadOptions): Promise<Man
   const next: ManifestInput = {
     ...manifest,
     parts: { ...manifest.parts, [partName]: { file, sha256: sha256(bytes), inputs, outputs: [output] } },
-    heads: { ...manifest.heads, [name]: { parts: [partName], output, labels, supporting: options.supporting ?? [], activation: options.activation ?? 'softmax' } },
+    heads: { ...manifest.heads, [name]: { parts: [partName], output, labels, supporting: options.supporting ?? [], activation: options.activation ?? 'softmax', ...(pathway ? { pathway } : {}) } },
     tasks,
   };
   await mkdir(join(dir, 'heads'), { recursive: true });
@@ -114,6 +121,18 @@ export async function removeHead(dir: string, name: string): Promise<Manifest> {
   // Part files go only after the new manifest is in place, so the package is never broken.
   for (const p of dropped) await rm(join(dir, manifest.parts[p].file), { force: true });
   return parseManifest(next, join(dir, MANIFEST_FILE));
+}
+
+/** The pathway a new head reading `inputs` inherits: none unless it reads a stage output; then the one all heads read. */
+function sharedHeadPathway(manifest: Manifest, inputs: readonly string[]): number[] | undefined {
+  const stageOutputs = new Set(manifest.stages.flatMap((s) => manifest.parts[s.alternatives[0]].outputs));
+  const read = inputs.filter((t) => stageOutputs.has(t));
+  if (read.length === 0) return undefined;
+  const known = [...new Set(Object.values(manifest.heads).flatMap((h) => (h.pathway ? [h.pathway.join(',')] : [])))];
+  if (known.length !== 1) {
+    throw new UnisegError('INVALID_ARGUMENT', `the head reads stage output${read.length > 1 ? 's' : ''} ${read.join(', ')}; say which alternatives with --pathway (the package's heads read ${known.join(' / ') || 'none'})`, { field: 'pathway', inputs: read });
+  }
+  return known[0].split(',').map(Number);
 }
 
 /** Writes model.json.next, validates it by loading the package (and creating the sessions of `check`), then swaps it in. */

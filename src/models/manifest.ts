@@ -50,6 +50,12 @@ export const headSchema = z.object({
   supporting: z.array(name).default([]),
   /** How the head's channels become a mask when a prompt is served by the head directly. */
   activation: z.enum(['softmax', 'sigmoid']).default('softmax'),
+  /**
+   * When the head reads tensors that stages produce (e.g. a bottleneck shared with the gCIS
+   * pathways), the 1-based alternative per stage those tensors come from. Supporting heads must
+   * read the same pathway.
+   */
+  pathway: z.array(positiveInt).min(1).optional(),
 });
 
 export const routeSchema = z.discriminatedUnion('kind', [
@@ -137,6 +143,11 @@ const manifestObject = z.object({
   origin: z
     .object({ package: z.string(), prompt: z.string(), task: z.string(), pathway: z.array(positiveInt), head: z.string().optional() })
     .optional(),
+  /**
+   * Written by the Python toolchain: how to rebuild the PyTorch modules behind the parts (network
+   * config, part → module prefix) so scripts/finetune.py can continue training. Not read by the engine.
+   */
+  training: z.record(z.string(), z.unknown()).optional(),
 });
 
 export const manifestSchema = manifestObject.superRefine(checkReferences);
@@ -157,6 +168,13 @@ type Ctx = z.RefinementCtx;
 function checkReferences(m: z.infer<typeof manifestObject>, ctx: Ctx): void {
   const { parts, stages, heads, tasks, prompting } = m;
   const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const checkPathwayRange = (pathway: readonly number[], path: (string | number)[]) => {
+    if (pathway.length !== stages.length) issue(path, `pathway has ${pathway.length} entries but the package has ${stages.length} stages`);
+    pathway.forEach((p, s) => {
+      const k = stages[s]?.alternatives.length;
+      if (k !== undefined && p > k) issue([...path, s], `alternative ${p} of stage "${stages[s].name}" does not exist (it has ${k})`);
+    });
+  };
 
   const produced = new Set<string>();
   for (const part of Object.values(parts)) for (const t of part.outputs) produced.add(t);
@@ -198,6 +216,13 @@ function checkReferences(m: z.infer<typeof manifestObject>, ctx: Ctx): void {
     if (!head.parts.some((p) => parts[p]?.outputs.includes(head.output))) {
       issue(['heads', headName, 'output'], `no part of head "${headName}" produces "${head.output}"`);
     }
+    if (head.pathway) checkPathwayRange(head.pathway, ['heads', headName, 'pathway']);
+    head.supporting.forEach((h, i) => {
+      const other = heads[h]?.pathway;
+      if (heads[h] && (other ?? []).join() !== (head.pathway ?? []).join()) {
+        issue(['heads', headName, 'supporting', i], `supporting head "${h}" reads pathway ${other?.join(',') ?? '(none)'}, head "${headName}" reads ${head.pathway?.join(',') ?? '(none)'}`);
+      }
+    });
   }
 
   const taskNames = new Set<string>();
@@ -211,15 +236,7 @@ function checkReferences(m: z.infer<typeof manifestObject>, ctx: Ctx): void {
     if (!produced.has(task.output.tensor)) issue(['tasks', t, 'output', 'tensor'], `no part produces "${task.output.tensor}"`);
     const route = task.route;
     if (route.kind === 'router' && !prompting.router) issue(['tasks', t, 'route'], 'route "router" needs prompting.router');
-    if ((route.kind === 'pathway' || route.kind === 'router') && route.pathway) {
-      if (route.pathway.length !== stages.length) {
-        issue(['tasks', t, 'route', 'pathway'], `pathway has ${route.pathway.length} entries but the package has ${stages.length} stages`);
-      }
-      route.pathway.forEach((p, s) => {
-        const k = stages[s]?.alternatives.length;
-        if (k !== undefined && p > k) issue(['tasks', t, 'route', 'pathway', s], `alternative ${p} of stage "${stages[s].name}" does not exist (it has ${k})`);
-      });
-    }
+    if ((route.kind === 'pathway' || route.kind === 'router') && route.pathway) checkPathwayRange(route.pathway, ['tasks', t, 'route', 'pathway']);
     if (route.kind === 'head' && !heads[route.head]) issue(['tasks', t, 'route', 'head'], `unknown head "${route.head}"`);
   });
 

@@ -60,6 +60,13 @@ export function checkPathway(manifest: Manifest, pathway: readonly number[]): vo
   activeProducers(manifest, pathway);
 }
 
+/** The stage alternatives a route reads: a pathway route's own, a head's shared-stage pathway, or none. */
+export function routePathway(manifest: Manifest, route: { kind: string; pathway?: readonly number[]; head?: string }): number[] {
+  if (route.kind === 'pathway') return [...(route.pathway ?? [])];
+  if (route.kind === 'head' && route.head) return [...(manifest.heads[route.head]?.pathway ?? [])];
+  return [];
+}
+
 export function planTask(manifest: Manifest, task: Task, pathway: readonly number[] = []): TaskPlan {
   const producers = activeProducers(manifest, pathway);
   const steps: PlanStep[] = [];

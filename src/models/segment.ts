@@ -13,7 +13,7 @@ import { decideOnGrid, type LabelArray } from './decide.ts';
 import type { Task } from './manifest.ts';
 import { activate, buildDecisions, type PromptOutput } from './outputs.ts';
 import type { Model } from './package.ts';
-import { checkPathway, planTask, unionSteps } from './plan.ts';
+import { checkPathway, planTask, routePathway, unionSteps } from './plan.ts';
 import { toModelGrid } from './preprocess.ts';
 import { promptResolver } from './routing.ts';
 import { slidingWindow } from './sliding.ts';
@@ -84,8 +84,8 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
   for (const p of list) preparePrompt(p);
   const resolved = await Promise.all(list.map((p) => resolver(model, p)));
   const plans = resolved.map((r) => {
-    const pathway = r.route.kind === 'pathway' ? r.route.pathway : [];
-    if (r.route.kind === 'pathway') checkPathway(manifest, pathway);
+    const pathway = routePathway(manifest, r.route);
+    if (pathway.length) checkPathway(manifest, pathway);
     return planTask(manifest, r.task, pathway);
   });
 

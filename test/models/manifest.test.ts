@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { isUnisegError } from '../../src/errors.ts';
 import type { ManifestInput } from '../../src/models/manifest.ts';
 import { parseManifest } from '../../src/models/package.ts';
-import { planTask, unionSteps } from '../../src/models/plan.ts';
+import { planTask, routePathway, unionSteps } from '../../src/models/plan.ts';
 
 function pathwayManifest(): ManifestInput {
   return {
@@ -34,6 +34,15 @@ function pathwayManifest(): ManifestInput {
       { name: 'tb', prompt: 'bee', route: { kind: 'head', head: 'B' }, output: { tensor: 'head.B', channels: [1] }, labels: { b: 1 }, activation: 'sigmoid' },
     ],
   };
+}
+
+/** A head that reads a stage's output (a bottleneck shared with the pathways) at alternative 2. */
+function sharedStageManifest(): ManifestInput {
+  const m = pathwayManifest();
+  m.parts['head.S'] = { file: 'hs.onnx', inputs: ['up', 'f0'], outputs: ['head.S'] };
+  m.heads!.S = { parts: ['head.S'], output: 'head.S', labels: { s: 1 }, pathway: [2, 1] };
+  m.tasks.push({ name: 'ts', prompt: 'ess', route: { kind: 'head', head: 'S' }, output: { tensor: 'head.S', channels: [1] }, labels: { s: 1 }, activation: 'sigmoid' });
+  return m;
 }
 
 function expectManifestError(m: unknown, path: string, message: RegExp): void {
@@ -81,6 +90,15 @@ describe('manifest validation', () => {
     expectManifestError({ ...pathwayManifest(), preprocess: { ...pathwayManifest().preprocess, axes: 'yxz' } }, 'preprocess.axes', /xyz|zyx/);
   });
 
+  it('checks the pathway a head reads: range, and the same pathway as its supporting heads', () => {
+    let m = sharedStageManifest();
+    m.heads!.S.pathway = [3, 1];
+    expectManifestError(m, 'heads.S.pathway[0]', /alternative 3 of stage "dec" does not exist/);
+    m = sharedStageManifest();
+    m.heads!.B = { parts: ['head.B'], output: 'head.B', labels: { b: 1 }, supporting: ['S'] };
+    expectManifestError(m, 'heads.B.supporting[0]', /supporting head "S" reads pathway 2,1, head "B" reads \(none\)/);
+  });
+
   it('refuses alternatives with different tensors and a part file outside the package', () => {
     let m = pathwayManifest();
     m.parts['dec.2'].outputs = ['other'];
@@ -107,6 +125,18 @@ describe('dataflow planning', () => {
     const m = parseManifest(pathwayManifest(), 'model.json');
     const plan = planTask(m, m.tasks[2]);
     expect(plan.steps.map((s) => s.part)).toEqual(['encoder', 'head.A', 'head.B']);
+  });
+
+  it('plans a head that reads a stage output with the head\'s pathway, sharing the run with a pathway task', () => {
+    const m = parseManifest(sharedStageManifest(), 'model.json');
+    const head = m.tasks[3];
+    const plan = planTask(m, head, routePathway(m, head.route));
+    expect(plan.steps.map((s) => s.part)).toEqual(['encoder', 'dec.2', 'head.S']);
+    const other = planTask(m, m.tasks[0], [2, 2]);
+    expect(unionSteps([plan, other]).map((s) => s.part)).toEqual(['encoder', 'dec.2', 'head.S', 'out.2']);
+    // Without its pathway, nothing produces the stage's tensor.
+    expect(() => planTask(m, head, [])).toThrow(/no active part produces tensor "up"/);
+    expect(routePathway(m, m.tasks[2].route)).toEqual([]);
   });
 
   it('refuses a pathway the package does not have', () => {

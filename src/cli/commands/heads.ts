@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { UnisegError } from '../../errors.ts';
 import { DEFAULT_MODEL_DIR } from '../../models/default-model.ts';
 import { addHead, listHeads, removeHead } from '../../models/heads.ts';
+import { parseInteger } from '../options.ts';
 import { parseLabels } from './wrap.ts';
 
 const list = (text: string) => text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -28,8 +29,9 @@ export function registerHeads(program: Command): void {
     .option('--inputs <tensors>', 'tensors the head reads (default: the ONNX input names)')
     .option('--supporting <heads>', 'heads whose outputs this head reads')
     .option('--activation <kind>', 'softmax or sigmoid', 'softmax')
+    .option('--pathway <list>', 'stage alternatives the head reads, 1-based, e.g. 1,1,1,1,1,1,1 (default: the one the package\'s heads read)')
     .addHelpText('after', '\nExamples:\n  $ uniseg heads add --model ./pkg --name Gallbladder --onnx gallbladder.onnx --labels 1=gallbladder')
-    .action(async (flags: { name: string; onnx: string; labels: string; model: string; inputs?: string; supporting?: string; activation: string }) => {
+    .action(async (flags: { name: string; onnx: string; labels: string; model: string; inputs?: string; supporting?: string; activation: string; pathway?: string }) => {
       if (flags.activation !== 'softmax' && flags.activation !== 'sigmoid') {
         throw new UnisegError('INVALID_ARGUMENT', `--activation must be softmax or sigmoid; got "${flags.activation}"`, { field: '--activation', value: flags.activation });
       }
@@ -41,6 +43,7 @@ export function registerHeads(program: Command): void {
         inputs: flags.inputs ? list(flags.inputs) : undefined,
         supporting: flags.supporting ? list(flags.supporting) : undefined,
         activation: flags.activation,
+        pathway: flags.pathway ? list(flags.pathway).map((v) => parseInteger('--pathway', v, { min: 1 })) : undefined,
       });
       process.stdout.write(`added head ${flags.name} (${[...labels.keys()].join(', ')}); the package now has heads ${Object.keys(manifest.heads).join(', ')}\n`);
     });

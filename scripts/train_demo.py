@@ -5,6 +5,9 @@
   /usr/bin/python3 scripts/train_demo.py --out runs/gcis --resume               # continue last.pt
   /usr/bin/python3 scripts/train_demo.py --mode heads --heads Organs=liver,spleen \\
       Kidneys=kidney_left,kidney_right --init-from runs/gcis/last.pt --out runs/clnet
+  /usr/bin/python3 scripts/train_demo.py --mode heads --heads Organs=liver,spleen \\
+      Kidneys=kidney_left,kidney_right --init-from runs/gcis/last.pt --shared-bottleneck 1 \\
+      --init-heads-from-task Organs=liver Kidneys=kidney_left --out runs/clnet-demo --steps 400
   /usr/bin/python3 scripts/train_demo.py --cache-only --cases 200               # just build the cache
   /usr/bin/python3 scripts/train_demo.py --bench 5 --depths 2,2,2,2             # seconds per step
 """
@@ -76,11 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--freeze-encoder', action='store_true', help='keep the shared encoder fixed (always on in heads mode)')
     g.add_argument('--train-head', action='append', default=[], metavar='NAME', help='heads mode: train only this head (repeatable); everything else frozen')
     g.add_argument('--init-from', default='', metavar='CKPT', help='initialise matching weights from a checkpoint (its EMA copy)')
+    g.add_argument('--shared-bottleneck', default='0', metavar='ALT',
+                   help="heads mode with --init-from a pathways checkpoint: copy its encoder10 alternative ALT (1-based; 'auto' = the one most of the heads' tasks use) "
+                   'into one bottleneck shared by all heads and frozen with the encoder; heads are then decoder5..decoder1 + out only (0 = each head has its own encoder10)')
+    g.add_argument('--init-heads-from-task', nargs='+', default=[], metavar='HEAD=TASK',
+                   help='heads mode with --init-from a pathways checkpoint: start HEAD from the decoder blocks of TASK\'s pathway (out too when its shape agrees)')
 
     g = p.add_argument_group('optimisation')
     g.add_argument('--steps', type=int, default=None, help='total optimiser steps (default 2000; on --resume: the checkpoint\'s)')
     g.add_argument('--tasks-per-step', type=int, default=3, help='tasks decoded per patch (pathways)')
     g.add_argument('--lr', type=float, default=5e-4, help='AdamW peak learning rate')
+    g.add_argument('--pin-pathways', action='store_true', help='with --resume (pathways): fix each task\'s current pathway, moving tasks that share one to distinct pathways, and train on with the router bypassed')
     g.add_argument('--router-lr-mult', type=float, default=5.0, help='learning-rate factor of the router and task embeddings')
     g.add_argument('--weight-decay', type=float, default=1e-4, help='AdamW weight decay (not on the router)')
     g.add_argument('--warmup', type=int, default=100, help='linear warm-up steps before the cosine decay')
@@ -104,11 +113,28 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+def pinned_from_checkpoint(path: str) -> dict:
+    """The checkpoint's pathways (pinned ones if already pinned), made distinct."""
+    from uniseg_tools.train.checkpoint import load
+    from uniseg_tools.train.models import distinct_pathways, pathway_list
+
+    state = load(path)
+    cfg = state['config']
+    if cfg.get('mode') != 'pathways':
+        raise SystemExit('error: --pin-pathways needs a pathways checkpoint')
+    current = {t: pathway_list(p) for t, p in state['pathways'].items()}
+    pinned = distinct_pathways(current, cfg['tasks'], int(cfg['k']))
+    for t in cfg['tasks']:
+        note = '' if pinned[t] == current[t] else f'  (was {",".join(map(str, current[t]))}: shared with another task)'
+        print(f'pinned {t}: {",".join(map(str, pinned[t]))}{note}')
+    return pinned
+
+
 def main(argv=None) -> int:
     argv_list = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_args(argv_list)
     from uniseg_tools.train.loop import TrainConfig, Trainer
-    from uniseg_tools.train.models import parse_heads
+    from uniseg_tools.train.models import parse_head_tasks, parse_heads
 
     train_seeds = parse_seeds(args.train_seeds) if args.train_seeds else list(range(args.cases))
     val_seeds = parse_seeds(args.val_seeds) if args.val_seeds else []
@@ -128,6 +154,8 @@ def main(argv=None) -> int:
         overrides = {k: getattr(args, k) for k in ('threads', 'device', 'log_every', 'ckpt_every', 'val_every', 'val_overlap') if given('--' + k.replace('_', '-'))}
         if args.steps is not None:
             overrides['steps'] = args.steps
+        if args.pin_pathways:
+            overrides['pinned_pathways'] = pinned_from_checkpoint(path)
         overrides['out'] = args.out or os.path.dirname(os.path.abspath(path))
         trainer = Trainer.resume(path, overrides=overrides)
         return trainer.run()
@@ -142,6 +170,18 @@ def main(argv=None) -> int:
     heads = parse_heads(args.heads) if args.heads else {}
     if args.mode == 'heads' and not heads:
         print('error: --mode heads needs --heads NAME=task,...', file=sys.stderr)
+        return 2
+    try:
+        shared = -1 if args.shared_bottleneck == 'auto' else int(args.shared_bottleneck)
+        head_init = parse_head_tasks(args.init_heads_from_task)
+    except ValueError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    if (shared or head_init) and (args.mode != 'heads' or not args.init_from):
+        print('error: --shared-bottleneck / --init-heads-from-task need --mode heads and --init-from CKPT', file=sys.stderr)
+        return 2
+    if shared < -1:
+        print('error: --shared-bottleneck takes a 1-based alternative, auto or 0', file=sys.stderr)
         return 2
     cfg = TrainConfig(
         mode=args.mode,
@@ -174,6 +214,8 @@ def main(argv=None) -> int:
         freeze_encoder=args.freeze_encoder,
         train_heads=list(args.train_head),
         init_from=args.init_from,
+        shared_bottleneck=shared,
+        init_heads_from_task=head_init,
         seed=args.seed,
         threads=args.threads,
         device=args.device,
@@ -201,16 +243,18 @@ def bench(cfg, n: int) -> int:
     t = Trainer(cfg, log=print)
     n_train = sum(p.numel() for p in t.model.parameters() if p.requires_grad)
     t.train_step()  # warm-up
-    times = []
+    times, cpu = [], []
     for _ in range(n):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         t.train_step()
         times.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
     times.sort()
+    mode = cfg.mode + (f' (shared bottleneck {cfg.shared_bottleneck}, heads {",".join(cfg.heads)})' if cfg.mode == 'heads' and cfg.shared_bottleneck else '')
     print(
-        f'bench {cfg.mode} patch {cfg.patch[0]} feature {cfg.feature_size} depths {cfg.depths} k {cfg.k} T {cfg.tasks_per_step} '
+        f'bench {mode} patch {cfg.patch[0]} feature {cfg.feature_size} depths {cfg.depths} k {cfg.k} T {cfg.tasks_per_step} '
         f'threads {cfg.threads} device {t.device}: {n_train:,} trainable params; s/step median {times[len(times) // 2]:.3f} '
-        f'min {times[0]:.3f} max {times[-1]:.3f}'
+        f'min {times[0]:.3f} max {times[-1]:.3f}; process CPU s/step mean {sum(cpu) / len(cpu):.3f}'
     )
     return 0
 

@@ -9,6 +9,10 @@ export interface Bench {
 }
 
 export const BENCHES: Record<string, Bench> = {
+  demo: {
+    description: 'the shipped demo package on 10 unseen phantoms (RAS, LPS, anisotropic): Dice per task against the goals, seconds per case',
+    load: () => import('./demo.ts'),
+  },
   engine: {
     description: 'uniseg vs the PyTorch reference on the same SwinUNETR; overhead outside ORT; 1 vs 8 prompts; peak RSS at 512x512x400',
     load: () => import('./engine.ts'),

@@ -58,12 +58,14 @@ async function routerPathway(model: Model, embedding: Float32Array): Promise<num
   const [logits] = await model.parts.run(router.part, [{ data: embedding, dims: [1, embedding.length] }]);
   const stages = model.manifest.stages.length;
   const k = logits.dims.at(-1)!;
-  if (logits.dims.length !== 3 || logits.dims[1] !== stages || model.manifest.stages.some((s) => s.alternatives.length < k)) {
-    throw new UnisegError('MODEL_TENSOR_MISMATCH', `router output has dims [${logits.dims.join(', ')}]; expected [1, ${stages}, K] with K <= every stage's alternatives`, {
+  // K is the widest stage; a stage with fewer alternatives ignores its padding logits.
+  const sizes = model.manifest.stages.map((s) => s.alternatives.length);
+  if (logits.dims.length !== 3 || logits.dims[1] !== stages || k !== Math.max(...sizes)) {
+    throw new UnisegError('MODEL_TENSOR_MISMATCH', `router output has dims [${logits.dims.join(', ')}]; expected [1, ${stages}, ${Math.max(...sizes)}] (stages × the widest stage's alternatives)`, {
       dims: logits.dims,
     });
   }
-  return pathwayFromLogits(logits.data, stages, k);
+  return pathwayFromLogits(logits.data, stages, k, sizes);
 }
 
 /** A task that serves one head label directly (when a prompt names a head label no task lists). */

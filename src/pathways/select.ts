@@ -21,12 +21,17 @@ export function rankBySimilarity<T>(embedding: Float32Array, candidates: readonl
     .sort((a, b) => b.similarity - a.similarity);
 }
 
-/** One pathway from router logits [stages, K] (row-major): the argmax of each stage, 1-based. */
-export function pathwayFromLogits(logits: Float32Array, stages: number, k: number): number[] {
+/**
+ * One pathway from router logits [stages, K] (row-major): the argmax of each stage, 1-based. With
+ * `sizes` (alternatives per stage), stage s takes the argmax of its first min(K, sizes[s]) logits,
+ * so a router padded to the widest stage never picks an alternative a stage does not have.
+ */
+export function pathwayFromLogits(logits: Float32Array, stages: number, k: number, sizes?: readonly number[]): number[] {
   const pathway: number[] = [];
   for (let s = 0; s < stages; s++) {
     let best = 0;
-    for (let a = 1; a < k; a++) if (logits[s * k + a] > logits[s * k + best]) best = a;
+    const n = Math.min(k, sizes?.[s] ?? k);
+    for (let a = 1; a < n; a++) if (logits[s * k + a] > logits[s * k + best]) best = a;
     pathway.push(best + 1);
   }
   return pathway;

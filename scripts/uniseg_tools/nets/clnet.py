@@ -11,12 +11,25 @@ shapes) over the encoder's tensors. A head may be *supported* by earlier heads: 
 concatenated to its last decoder features, so its ``out`` block (the final 1x1 conv) takes
 ``feature_size + sum(supporting channels)`` input channels. Heads must be added after the heads
 that support them, so insertion order is always a valid execution order.
+
+Shared bottleneck (``ClNet(..., shared_bottleneck=True)``): the ``encoder10`` block (at
+``16 * feature_size`` channels, about 2.0 M parameters at feature 12, most of a head) moves out
+of the heads into the frozen shared encoder, as ``net.encoder10`` (MONAI's names and shapes).
+Each head is then ``decoder5..decoder1, out`` only (about 1.1 M parameters at feature 12) and
+reads ``SHARED_HEAD_INPUTS = (dec4, hs3, enc3, enc2, enc1, enc0)`` (in the order it consumes
+them) followed by its supporting heads' logits:
+
+    net = ClNet(feature_size=12, shared_bottleneck=True)
+    feats = net.features(image)             # (dec4, hs3, enc3, enc2, enc1, enc0)
+    net.heads['Organs'](*feats)             # logits
+
+``net.head_inputs`` names what every head reads (``ENCODER_OUTPUTS`` without a shared bottleneck).
 """
 
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 import torch.nn as nn
@@ -25,23 +38,38 @@ from .swin_unetr import ENCODER_OUTPUTS, POSITION_NAMES, POSITIONS, _init_encode
 
 HEAD_NAME = re.compile(r'^[A-Za-z0-9_-]+$')
 ENCODER_MODULES = ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4')
+#: What a head of a shared-bottleneck ClNet reads (before its supporting heads' logits), in the
+#: order its blocks consume them: the shared ``encoder10`` output, then the skips, deep to shallow.
+SHARED_HEAD_INPUTS: Tuple[str, ...] = ('dec4', 'hs3', 'enc3', 'enc2', 'enc1', 'enc0')
 
 
 class HeadDecoder(nn.Module):
-    """``(enc0, enc1, enc2, enc3, hs3, hs4, *supporting logits)`` → logits ``[B, out_channels, ...]``."""
+    """``(enc0, enc1, enc2, enc3, hs3, hs4, *supporting logits)`` → logits ``[B, out_channels, ...]``.
 
-    def __init__(self, feature_size: int, out_channels: int, support_channels: int = 0):
+    With ``bottleneck=False`` the head has no ``encoder10`` block and reads
+    ``(dec4, hs3, enc3, enc2, enc1, enc0, *supporting logits)`` (``SHARED_HEAD_INPUTS``) instead."""
+
+    def __init__(self, feature_size: int, out_channels: int, support_channels: int = 0, bottleneck: bool = True):
         super().__init__()
         self.out_channels = out_channels
         self.support_channels = support_channels
-        for position in POSITION_NAMES:
+        self.bottleneck = bool(bottleneck)
+        #: Names of the tensors ``forward`` takes first (its supporting logits follow).
+        self.input_names: Tuple[str, ...] = ENCODER_OUTPUTS if self.bottleneck else SHARED_HEAD_INPUTS
+        self.positions: Tuple[str, ...] = POSITION_NAMES if self.bottleneck else POSITION_NAMES[1:]
+        for position in self.positions:
             extra = support_channels if position == 'out' else 0
             setattr(self, position, make_position_block(position, feature_size, out_channels, extra))
 
-    def forward(self, enc0, enc1, enc2, enc3, hs3, hs4, *support: torch.Tensor) -> torch.Tensor:
-        values = dict(zip(ENCODER_OUTPUTS, (enc0, enc1, enc2, enc3, hs3, hs4)))
+    def forward(self, *tensors: torch.Tensor) -> torch.Tensor:
+        n = len(self.input_names)
+        if len(tensors) < n:
+            raise TypeError(f'a head takes {n} feature tensors {self.input_names} (+ supporting logits); got {len(tensors)}')
+        values = dict(zip(self.input_names, tensors[:n]))
+        support = tensors[n:]
         for position, inputs, output in POSITIONS[:-1]:
-            values[output] = getattr(self, position)(*(values[n] for n in inputs))
+            if position in self.positions:
+                values[output] = getattr(self, position)(*(values[i] for i in inputs))
         feat = values['feat']
         if support:
             feat = torch.cat((feat, *support), dim=1)
@@ -49,7 +77,8 @@ class HeadDecoder(nn.Module):
 
 
 class ClNet(nn.Module):
-    """Shared encoder (``swinViT``, ``encoder1..4``) + ``heads`` (an ``nn.ModuleDict`` of ``HeadDecoder``)."""
+    """Shared encoder (``swinViT``, ``encoder1..4``, and ``encoder10`` with ``shared_bottleneck``)
+    + ``heads`` (an ``nn.ModuleDict`` of ``HeadDecoder``)."""
 
     def __init__(
         self,
@@ -63,9 +92,17 @@ class ClNet(nn.Module):
         attn_drop_rate: float = 0.0,
         dropout_path_rate: float = 0.0,
         merge: str = 'merging',
+        shared_bottleneck: bool = False,
     ):
         super().__init__()
         _init_encoder(self, in_channels, feature_size, depths, num_heads, window_size, normalize, drop_rate, attn_drop_rate, dropout_path_rate, merge)
+        self.shared_bottleneck = bool(shared_bottleneck)
+        #: Modules of the frozen shared encoder (``train.models`` freezes exactly these).
+        self.encoder_module_names: Tuple[str, ...] = ENCODER_MODULES + (('encoder10',) if self.shared_bottleneck else ())
+        #: What every head reads first (then its supporting heads' logits).
+        self.head_inputs: Tuple[str, ...] = SHARED_HEAD_INPUTS if self.shared_bottleneck else ENCODER_OUTPUTS
+        if self.shared_bottleneck:
+            self.encoder10 = make_position_block('encoder10', feature_size)
         self.heads = nn.ModuleDict()
         #: name → {"out_channels", "supporting", "labels"}; kept in insertion order.
         self.head_specs: Dict[str, dict] = {}
@@ -90,7 +127,7 @@ class ClNet(nn.Module):
         if bad:
             raise ValueError(f'label channels out of range for {out_channels} channels: {bad}')
         support_channels = sum(self.head_specs[s]['out_channels'] for s in supporting)
-        head = HeadDecoder(self.feature_size, out_channels, support_channels)
+        head = HeadDecoder(self.feature_size, out_channels, support_channels, bottleneck=not self.shared_bottleneck)
         self.heads[name] = head
         self.head_specs[name] = {'out_channels': out_channels, 'supporting': list(supporting), 'labels': labels}
         return head
@@ -98,6 +135,18 @@ class ClNet(nn.Module):
     def encode(self, x: torch.Tensor):
         """``(enc0, enc1, enc2, enc3, hs3, hs4)``."""
         return encode_with(self, x)
+
+    def head_features(self, feats: Sequence[torch.Tensor]) -> Tuple[torch.Tensor, ...]:
+        """Encoder outputs ``(enc0 .. hs4)`` → what the heads read (``self.head_inputs``): the
+        same tuple, or, with a shared bottleneck, ``(dec4, hs3, enc3, enc2, enc1, enc0)``."""
+        if not self.shared_bottleneck:
+            return tuple(feats)
+        enc0, enc1, enc2, enc3, hs3, hs4 = feats
+        return (self.encoder10(hs4), hs3, enc3, enc2, enc1, enc0)
+
+    def features(self, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
+        """The shared (frozen) part of the network: image → the heads' inputs."""
+        return self.head_features(self.encode(x))
 
     def execution_order(self, names: Optional[Sequence[str]] = None) -> List[str]:
         """``names`` plus every head they need, in a valid execution order."""
@@ -111,6 +160,11 @@ class ClNet(nn.Module):
         return [n for n in self.head_specs if n in wanted]
 
     def decode(self, feats: Sequence[torch.Tensor], names: Optional[Sequence[str]] = None) -> Dict[str, torch.Tensor]:
+        """Heads on the encoder outputs ``(enc0 .. hs4)`` (the shared bottleneck runs here)."""
+        return self.run_heads(self.head_features(feats), names)
+
+    def run_heads(self, feats: Sequence[torch.Tensor], names: Optional[Sequence[str]] = None) -> Dict[str, torch.Tensor]:
+        """Heads on their inputs (``features(x)``); supporting heads run first."""
         out: Dict[str, torch.Tensor] = {}
         for name in self.execution_order(names):
             support = [out[s] for s in self.head_specs[name]['supporting']]
@@ -121,7 +175,8 @@ class ClNet(nn.Module):
         return self.decode(self.encode(x), names)
 
     def encoder_parameters(self):
-        for module in ENCODER_MODULES:
+        """The shared encoder's parameters (``encoder10`` included with a shared bottleneck)."""
+        for module in self.encoder_module_names:
             yield from getattr(self, module).parameters()
 
     def freeze_encoder(self) -> None:
@@ -140,10 +195,12 @@ class ClNet(nn.Module):
         return params
 
     def load_swin_unetr_state(self, state: Mapping[str, torch.Tensor], head: Optional[str] = None) -> None:
-        """Load the encoder from a MONAI SwinUNETR state_dict and, when ``head`` is given, that
-        head's decoder blocks too (its ``out`` block only when the shapes agree)."""
-        enc = {k: v for k, v in state.items() if k.split('.')[0] in ENCODER_MODULES}
-        own = {k for k in self.state_dict() if k.split('.')[0] in ENCODER_MODULES}
+        """Load the encoder (with a shared bottleneck: and ``encoder10``) from a MONAI SwinUNETR
+        state_dict and, when ``head`` is given, that head's decoder blocks too (its ``out`` block
+        only when the shapes agree)."""
+        names = self.encoder_module_names
+        enc = {k: v for k, v in state.items() if k.split('.')[0] in names}
+        own = {k for k in self.state_dict() if k.split('.')[0] in names}
         if set(enc) != own:
             raise KeyError(f'encoder keys differ: missing {sorted(own - set(enc))[:3]}, unexpected {sorted(set(enc) - own)[:3]}')
         self.load_state_dict(enc, strict=False)
@@ -154,4 +211,4 @@ class ClNet(nn.Module):
         self.heads[head].load_state_dict({**target, **sub}, strict=True)
 
 
-__all__ = ['ClNet', 'HeadDecoder']
+__all__ = ['ClNet', 'HeadDecoder', 'SHARED_HEAD_INPUTS']

@@ -20,7 +20,10 @@ Parts:
 - ``PathwayNet``: ``encoder`` and, for each of the seven stages, parts ``<position>.<k>`` (k
   1-based, e.g. ``encoder10.2``) with the stage's inputs and output tensor;
 - ``ClNet``: ``encoder`` and one part ``head.<Name>`` per head (encoder tensors + supporting
-  heads' logits → ``head.<Name>``).
+  heads' logits → ``head.<Name>``). With a shared bottleneck (``ClNet(shared_bottleneck=True)``):
+  ``encoder``, ``encoder10`` (``hs4`` → ``dec4``, shared by every head) and per head
+  ``head.<Name>`` with inputs ``dec4, hs3, enc3, enc2, enc1, enc0`` (``clnet.SHARED_HEAD_INPUTS``)
+  then the supporting heads' ``head.<S>`` tensors.
 
 ``export_parts`` writes ``<part>.onnx`` files (opset 16, dynamic batch axis, the spatial window
 fixed at ``roi``) and returns the ``parts``, ``stages`` and ``heads`` sections of ``model.json``.
@@ -124,17 +127,24 @@ def pathway_parts(net: PathwayNet, roi: Sequence[int], batch: int = 1) -> List[E
 
 
 def clnet_parts(net: ClNet, roi: Sequence[int], batch: int = 1) -> List[ExportPart]:
+    """``encoder`` (+ ``encoder10`` with a shared bottleneck) and one ``head.<Name>`` part per head."""
     net.eval()
     v = _examples(net, roi, batch)
-    feats = tuple(v[n] for n in ENCODER_OUTPUTS)
     parts = [ExportPart('encoder', _Encoder(net), [IMAGE], list(ENCODER_OUTPUTS), (v[IMAGE],))]
+    head_inputs = list(getattr(net, 'head_inputs', ENCODER_OUTPUTS))
     with torch.no_grad():
+        if getattr(net, 'shared_bottleneck', False):
+            position, inputs, output = POSITIONS[0]  # encoder10: hs4 -> dec4
+            example = tuple(v[n] for n in inputs)
+            parts.append(ExportPart(position, _Block(net.encoder10), list(inputs), [output], example))
+            v[output] = net.encoder10(*example)
+        feats = tuple(v[n] for n in head_inputs)
         for name, spec in net.head_specs.items():
             tensor = f'head.{name}'
             support = [f'head.{s}' for s in spec['supporting']]
             example = feats + tuple(v[s] for s in support)
             head = {'output': tensor, 'labels': dict(spec['labels']), 'supporting': list(spec['supporting'])}
-            parts.append(ExportPart(tensor, _Block(net.heads[name]), list(ENCODER_OUTPUTS) + support, [tensor], example, head={**head, 'name': name}))
+            parts.append(ExportPart(tensor, _Block(net.heads[name]), head_inputs + support, [tensor], example, head={**head, 'name': name}))
             v[tensor] = net.heads[name](*example)
     return parts
 

@@ -87,6 +87,19 @@ class TrainConfig:
     train_heads: List[str] = field(default_factory=list)
     """heads mode: only these heads train (empty = all)."""
     init_from: str = ''
+    shared_bottleneck: int = 0
+    """heads mode: the ``encoder10`` alternative (1-based; -1 = the one most of the heads' tasks
+    use) of the ``init_from`` pathways checkpoint that becomes a bottleneck shared by all heads and
+    frozen with the encoder; the heads are then decoder5..decoder1 + out only. 0 = every head has
+    its own encoder10. Kept in the config, so resume and export rebuild the same network."""
+    init_heads_from_task: Dict[str, str] = field(default_factory=dict)
+    pinned_pathways: Dict[str, List[int]] = field(default_factory=dict)
+    """pathways mode: task -> fixed 1-based pathway (all distinct); the router is then bypassed."""
+    """heads mode: head -> pathway task whose blocks initialise the head (decoder5..decoder1, and
+    ``out`` when its shape agrees)."""
+    bottleneck_origin: dict = field(default_factory=dict)
+    """Written at initialisation from a pathways checkpoint and kept on resume: checkpoint path
+    and step, the bottleneck alternative, the heads' source tasks and their pathways."""
     # run
     seed: int = 0
     threads: int = 2
@@ -153,13 +166,16 @@ class Trainer:
                 raise ValueError('a task is listed in two heads')
             cfg.tasks = names
         self.tasks = D.task_table(cfg.tasks)
+        if cfg.shared_bottleneck < 0 and not cfg.init_from:
+            raise ValueError('shared_bottleneck -1 (auto) needs init_from, the pathways checkpoint to choose from')
+        init_obj = self._check_init() if cfg.init_from else None
         if model_factory is None:
             from .models import build_network
 
             model_factory = build_network
         self.model = model_factory(cfg, self.tasks).to(self.device)
         if cfg.init_from:
-            self._init_from(cfg.init_from)
+            self._init_from(cfg.init_from, init_obj)
         elif cfg.mode == 'heads' or cfg.freeze_encoder:
             log('warning: the encoder is frozen at its random initialisation (no --init-from)')
         self._freeze()
@@ -226,10 +242,44 @@ class Trainer:
     def encoder_frozen(self) -> bool:
         return self.cfg.freeze_encoder or self.cfg.mode == 'heads'
 
-    def _init_from(self, path: str) -> None:
+    def _check_init(self):
+        """Loads ``cfg.init_from`` and checks the shared-bottleneck options against it (before the
+        network is built). A heads checkpoint with a shared bottleneck passes it on (the continual
+        case: ``--train-head`` on a network trained with ``--shared-bottleneck``)."""
+        cfg = self.cfg
+        obj = torch.load(cfg.init_from, map_location='cpu')
+        if cfg.mode != 'heads':
+            if cfg.shared_bottleneck or cfg.init_heads_from_task:
+                raise ValueError('--shared-bottleneck / --init-heads-from-task are heads-mode options')
+            return obj
+        from .models import is_pathways_checkpoint
+
+        unknown = sorted(set(cfg.init_heads_from_task) - set(cfg.heads))
+        if unknown:
+            raise ValueError(f'--init-heads-from-task: unknown heads {unknown}')
+        src = obj.get('config') if isinstance(obj, dict) and isinstance(obj.get('config'), dict) else {}
+        if src.get('mode') == 'heads' and src.get('shared_bottleneck'):
+            if cfg.shared_bottleneck not in (0, -1, src['shared_bottleneck']):
+                raise ValueError(f'--shared-bottleneck {cfg.shared_bottleneck}: {cfg.init_from} was trained with bottleneck alternative {src["shared_bottleneck"]}')
+            cfg.shared_bottleneck = int(src['shared_bottleneck'])
+            cfg.bottleneck_origin = dict(src.get('bottleneck_origin') or {})
+        elif cfg.shared_bottleneck and not is_pathways_checkpoint(obj):
+            raise ValueError(f'--shared-bottleneck needs --init-from a pathways checkpoint (or a heads checkpoint trained with one); {cfg.init_from} is neither')
+        return obj
+
+    def _init_from(self, path: str, obj=None) -> None:
         """Copies every tensor of ``path`` (EMA weights of a training checkpoint, or a plain state
-        dict) whose name and shape match; reports what was loaded."""
-        obj = torch.load(path, map_location='cpu')
+        dict) whose name and shape match; reports what was loaded. Heads mode from a pathways
+        checkpoint with ``shared_bottleneck`` / ``init_heads_from_task``: see
+        ``models.init_clnet_from_pathways``."""
+        if obj is None:
+            obj = torch.load(path, map_location='cpu')
+        from .models import is_pathways_checkpoint
+
+        cfg = self.cfg
+        if cfg.mode == 'heads' and is_pathways_checkpoint(obj) and (cfg.shared_bottleneck or cfg.init_heads_from_task):
+            self._init_heads_from_pathways(path, obj, fresh=list(cfg.heads))
+            return
         state = obj['ema'] if isinstance(obj, dict) and 'ema' in obj else obj
         own = self.model.state_dict()
         loaded, skipped = 0, []
@@ -242,6 +292,49 @@ class Trainer:
                     skipped.append(k)
         missing = [k for k in own if k not in state]
         self.log(f'init from {path}: {loaded} tensors loaded, {len(skipped)} skipped, {len(missing)} not in the file')
+        if cfg.mode == 'heads' and cfg.init_heads_from_task:
+            # Continual: only heads the file does not hold start from a pathway of the run the
+            # shared encoder came from.
+            fresh = [h for h in cfg.heads if not any(k.startswith(f'net.heads.{h}.') for k in state)]
+            source = cfg.bottleneck_origin.get('checkpoint', '')
+            if not source or not os.path.exists(source):
+                raise ValueError(f'--init-heads-from-task: {path} is not a pathways checkpoint and its recorded pathways checkpoint {source!r} is missing')
+            self._init_heads_from_pathways(source, torch.load(source, map_location='cpu'), fresh=fresh, encoder=False)
+
+    def _init_heads_from_pathways(self, path: str, obj: dict, fresh: List[str], encoder: bool = True) -> None:
+        from .models import init_clnet_from_pathways, most_common_bottleneck, pathway_list
+
+        cfg = self.cfg
+        net = self.model.net
+        state = {k[len('net.') :]: v for k, v in obj['ema'].items() if k.startswith('net.')}
+        pathways = obj['pathways']
+        heads = {h: t for h, t in cfg.init_heads_from_task.items() if h in fresh}
+        for h in sorted(set(cfg.init_heads_from_task) - set(heads)):
+            self.log(f'--init-heads-from-task: head {h} is kept as loaded (already trained in {cfg.init_from})')
+        alternative = 0
+        if encoder and cfg.shared_bottleneck:
+            if cfg.shared_bottleneck == -1:
+                cfg.shared_bottleneck = most_common_bottleneck(pathways, cfg.tasks)
+            alternative = cfg.shared_bottleneck
+        elif not encoder:
+            # Same encoder? (the pathways checkpoint may have trained on since)
+            own = net.state_dict()
+            differ = [k for k, v in state.items() if k.split('.')[0] in ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4') and k in own and not torch.equal(own[k], v)]
+            if differ:
+                self.log(f'warning: the encoder of {path} differs from the one loaded ({len(differ)} tensors; it trained on?); its blocks still serve as an initialisation')
+        for line in init_clnet_from_pathways(net, state, pathways, alternative, heads, encoder=encoder):
+            self.log(f'init from {path}: {line}')
+        if encoder:
+            cfg.bottleneck_origin = {
+                'checkpoint': os.path.abspath(path),
+                'step': int(obj.get('step', -1)),
+                'alternative': int(cfg.shared_bottleneck),
+                'heads': {h: {'task': t, 'pathway': format_pathway(pathway_list(pathways[t]))} for h, t in heads.items()},
+            }
+        else:
+            origin = dict(cfg.bottleneck_origin)
+            origin['heads'] = {**origin.get('heads', {}), **{h: {'task': t, 'pathway': format_pathway(pathway_list(pathways[t])), 'checkpoint': os.path.abspath(path), 'step': int(obj.get('step', -1))} for h, t in heads.items()}}
+            cfg.bottleneck_origin = origin
 
     # ----------------------------------------------------------------------------------------
     # One step

@@ -7,8 +7,10 @@ the router and the task embeddings.
 
 The networks are ``nets.pathways.PathwayNet`` (``encode``, ``decode(feats, selection, mix)``,
 ``positions``, ``alternatives``) with the router ``nets.pathways.Router``, and ``nets.clnet.ClNet``
-(``encode``, ``heads`` [ModuleDict of decoders called as ``head(*feats, *supporting_logits)``],
-``head_specs``). The stand-ins of the tests have the same attributes. Pathways are 1-based in
+(``encode``, optional ``features`` [the encoder plus, with ``shared_bottleneck``, the shared ``encoder10``;
+what the heads read], ``heads`` [ModuleDict of decoders called as
+``head(*feats, *supporting_logits)``], ``head_specs``, ``encoder_module_names`` [frozen in heads
+mode]). The stand-ins of the tests have the same attributes. Pathways are 1-based in
 everything this package prints or stores (``2,1,3,5,3,6,6``), like ``route.pathway`` in
 ``model.json``; ``PathwayNet`` takes 0-based lists.
 """
@@ -31,6 +33,44 @@ ENCODER_MODULES = ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4')
 def _encoder_modules(net: nn.Module) -> List[nn.Module]:
     names = getattr(net, 'encoder_module_names', ENCODER_MODULES)
     return [getattr(net, n) for n in names]
+
+
+#: Logit margin of a pinned pathway: Gumbel noise exceeds it with probability ~e^-50.
+PIN_MARGIN = 50.0
+
+
+def distinct_pathways(pathways: Dict[str, Sequence[int]], order: Sequence[str], k: int) -> Dict[str, List[int]]:
+    """Make 1-based pathways distinct with the fewest changes: in ``order``, a task whose pathway an
+    earlier task already has moves to the nearest free pathway — one position changed if possible
+    (decoder1 first, then out, decoder2, decoder3 …), else two, and so on — taking at each changed
+    position the alternative the fewest tasks use there. (On one pathway two tasks compute the same
+    output, since the pathway is all that tells tasks apart.)"""
+    from itertools import combinations, product
+
+    taken: List[List[int]] = []
+    out: Dict[str, List[int]] = {}
+    positions = len(next(iter(pathways.values())))
+    search = [positions - 2, positions - 1] + list(range(positions - 3, -1, -1))
+
+    def nearest_free(path: List[int]) -> List[int]:
+        for changed in range(1, positions + 1):
+            for where in combinations(search, changed):
+                choices = [sorted((a for a in range(1, k + 1) if a != path[pos]), key=lambda a, pos=pos: ([p[pos] for p in taken].count(a), a)) for pos in where]
+                for alts in product(*choices):
+                    candidate = list(path)
+                    for pos, alt in zip(where, alts):
+                        candidate[pos] = alt
+                    if candidate not in taken:
+                        return candidate
+        raise ValueError(f'more tasks than the {k}^{positions} pathways')
+
+    for name in order:
+        path = [int(v) for v in pathways[name]]
+        if path in taken:
+            path = nearest_free(path)
+        taken.append(path)
+        out[name] = path
+    return out
 
 
 class PathwayAdapter(nn.Module):
@@ -56,6 +96,17 @@ class PathwayAdapter(nn.Module):
         self.mix = mix
         self.embeddings = TaskEmbeddings(len(tasks), embed_dim)
         self.router = router if router is not None else SimpleRouter(embed_dim, int(net.positions), int(net.alternatives), router_hidden)
+        #: [tasks, positions] 0-based alternatives when pathways are pinned (not a buffer, so the
+        #: state dict stays that of an unpinned run); None = the router decides.
+        self.pinned: Optional[torch.Tensor] = None
+
+    def pin(self, pathways: Dict[str, Sequence[int]]) -> None:
+        """Fix every task's pathway (1-based); ``router_logits`` then returns a one-hot with a margin
+        no Gumbel noise crosses, so training and evaluation use exactly these pathways."""
+        rows = [[int(v) - 1 for v in pathways[n]] for n in self.task_names]
+        if len({tuple(r) for r in rows}) != len(rows):
+            raise ValueError('pinned pathways must be distinct: tasks on one pathway would give one output')
+        self.pinned = torch.tensor(rows, dtype=torch.long)
 
     # -- parameters ------------------------------------------------------------------------
     def encoder_modules(self) -> List[nn.Module]:
@@ -72,6 +123,8 @@ class PathwayAdapter(nn.Module):
         return self.net.encode(x)
 
     def router_logits(self, task: int) -> torch.Tensor:
+        if self.pinned is not None:
+            return PIN_MARGIN * torch.nn.functional.one_hot(self.pinned[task], int(self.net.alternatives)).float().to(self.embeddings.weight.device)
         return self.router(self.embeddings(task))
 
     def train_logits(self, feats, task: int, tau: float, generator: Optional[torch.Generator]) -> torch.Tensor:
@@ -156,7 +209,10 @@ class HeadsAdapter(nn.Module):
         return []
 
     def encode(self, x: torch.Tensor):
-        return self.net.encode(x)
+        """The heads' inputs: ``net.features(x)`` (the encoder, and a ClNet's shared bottleneck
+        when it has one), or ``net.encode(x)`` for networks without ``features``."""
+        features = getattr(self.net, 'features', None)
+        return features(x) if features is not None else self.net.encode(x)
 
     def supporting(self, name: str) -> List[str]:
         return list(self.net.head_specs[name]['supporting'])
@@ -213,13 +269,126 @@ def parse_heads(specs: Sequence[str]) -> Dict[str, dict]:
     return heads
 
 
+def parse_head_tasks(specs: Sequence[str]) -> Dict[str, str]:
+    """``['Organs=liver', 'Kidneys=kidney_left']`` → {'Organs': 'liver', 'Kidneys': 'kidney_left'}."""
+    out: Dict[str, str] = {}
+    for spec in specs:
+        head, eq, task = spec.partition('=')
+        if not eq or not head or not task or ',' in task:
+            raise ValueError(f'bad head initialisation {spec!r}; expected HEAD=TASK (one pathway task)')
+        out[head] = task
+    return out
+
+
+def pathway_list(p) -> List[int]:
+    """A stored pathway (1-based list, or text like ``'2,1,3,1,2,4,2'``) → 1-based list."""
+    if isinstance(p, str):
+        p = [v for v in p.replace(' ', '').split(',') if v]
+    values = [int(v) for v in p]
+    if any(v < 1 for v in values):
+        raise ValueError(f'stored pathways are 1-based; got {p!r}')
+    return values
+
+
+def is_pathways_checkpoint(obj) -> bool:
+    return isinstance(obj, dict) and isinstance(obj.get('config'), dict) and obj['config'].get('mode') == 'pathways' and 'pathways' in obj
+
+
+def _copy_block(module: nn.Module, state: Dict[str, torch.Tensor], prefix: str) -> int:
+    """``module.load_state_dict`` from the ``prefix`` entries of ``state``; every name and shape must agree."""
+    sub = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+    own = module.state_dict()
+    bad = sorted(set(own) ^ set(sub)) + sorted(k for k in own if k in sub and tuple(sub[k].shape) != tuple(own[k].shape))
+    if bad:
+        raise ValueError(f'checkpoint block {prefix.rstrip(".")!r} does not fit (names or shapes differ: {bad[:3]}); same --feature-size/--depths/--num-heads as the pathway run?')
+    module.load_state_dict(sub, strict=True)
+    return len(sub)
+
+
+def most_common_bottleneck(pathways: Dict[str, object], tasks: Sequence[str]) -> int:
+    """The 1-based ``encoder10`` alternative chosen by most of ``tasks`` (all tasks when none of
+    them has a pathway); ties go to the lower index."""
+    firsts = [pathway_list(pathways[t])[0] for t in tasks if t in pathways] or [pathway_list(p)[0] for p in pathways.values()]
+    if not firsts:
+        raise ValueError('the checkpoint has no pathways')
+    return min(set(firsts), key=lambda a: (-firsts.count(a), a))
+
+
+@torch.no_grad()
+def init_clnet_from_pathways(
+    net: nn.Module,
+    state: Dict[str, torch.Tensor],
+    pathways: Optional[Dict[str, object]] = None,
+    alternative: int = 0,
+    head_tasks: Optional[Dict[str, str]] = None,
+    encoder: bool = True,
+) -> List[str]:
+    """Initialise a ``ClNet`` from a ``PathwayNet`` state (names without the ``net.`` prefix, e.g.
+    a training checkpoint's ``ema`` with ``net.`` stripped). Returns report lines.
+
+    - ``encoder``: ``swinViT``, ``encoder1..4`` (every tensor must be there, same shapes);
+    - ``alternative`` (1-based, 0 = none): the shared bottleneck ``net.encoder10`` ←
+      ``encoder10.<alternative-1>`` (the network must have ``shared_bottleneck``);
+    - ``head_tasks`` {head: task}: the head's ``decoder5..decoder1`` ← the blocks of the task's
+      pathway (``pathways[task]``, 1-based); a head with its own ``encoder10`` gets that
+      position's block too; ``out`` only when its shape agrees (same channel count, no supporting
+      heads), otherwise it keeps its fresh initialisation."""
+    from ..nets.clnet import ENCODER_MODULES as CL_ENCODER
+    from ..nets.swin_unetr import POSITION_NAMES
+
+    report: List[str] = []
+    k = len({key.split('.')[1] for key in state if key.startswith('encoder10.')})
+    if k == 0:
+        raise ValueError('not a PathwayNet state: no encoder10.<k> blocks')
+    if encoder:
+        n = sum(_copy_block(getattr(net, m), state, m + '.') for m in CL_ENCODER)
+        report.append(f'shared encoder (swinViT, encoder1..4): {n} tensors')
+    if alternative:
+        if not getattr(net, 'shared_bottleneck', False):
+            raise ValueError('a bottleneck alternative was given but the network has no shared bottleneck')
+        if not 1 <= int(alternative) <= k:
+            raise ValueError(f'--shared-bottleneck {alternative}: the checkpoint has encoder10 alternatives 1..{k}')
+        n = _copy_block(net.encoder10, state, f'encoder10.{int(alternative) - 1}.')
+        report.append(f'shared bottleneck encoder10 <- alternative {int(alternative)} ({n} tensors)')
+    for head, task in (head_tasks or {}).items():
+        if head not in net.heads:
+            raise ValueError(f'--init-heads-from-task: no head {head!r}')
+        if not pathways or task not in pathways:
+            raise ValueError(f'--init-heads-from-task {head}={task}: the checkpoint has no pathway for {task!r} (has {sorted(pathways or {})})')
+        path = pathway_list(pathways[task])
+        if len(path) != len(POSITION_NAMES) or max(path) > k:
+            raise ValueError(f'pathway {path} of {task!r} does not fit 7 positions x {k} alternatives')
+        block = net.heads[head]
+        copied, kept = [], []
+        for position, alt in zip(POSITION_NAMES, path):
+            if not hasattr(block, position):
+                continue  # encoder10 of a shared-bottleneck head
+            target = getattr(block, position)
+            prefix = f'{position}.{alt - 1}.'
+            if position == 'out':
+                sub = {key[len(prefix) :]: v for key, v in state.items() if key.startswith(prefix)}
+                own = target.state_dict()
+                if set(sub) != set(own) or any(tuple(sub[x].shape) != tuple(own[x].shape) for x in own):
+                    kept.append(position)
+                    continue
+            _copy_block(target, state, prefix)
+            copied.append(f'{position}.{alt}')
+        note = ''
+        if alternative and path[0] != int(alternative):
+            note = f' (note: {task} was trained through encoder10 alternative {path[0]}, the shared bottleneck is {int(alternative)})'
+        report.append(f'head {head} <- pathway of {task} {",".join(map(str, path))}: {" ".join(copied)}' + (f'; {", ".join(kept)} freshly initialised (shape differs)' if kept else '') + note)
+    return report
+
+
 def build_network(cfg, tasks: Sequence[Task]) -> nn.Module:
     """The adapter for ``cfg.mode`` around the real networks of ``uniseg_tools.nets``.
 
     pathways: ``PathwayNet(out_channels=2, feature_size, depths, num_heads, alternatives=k)`` +
     ``Router(embed_dim, k, 7, hidden=router_hidden)`` fed by learnable per-task embeddings.
     heads: ``ClNet`` with one head per ``cfg.heads`` entry (1 + len(tasks) channels, labels =
-    task → channel), added in the given order (supporting heads must come first)."""
+    task → channel), added in the given order (supporting heads must come first); with
+    ``cfg.shared_bottleneck`` (non-zero) a ``ClNet(shared_bottleneck=True)``, whose heads have no
+    ``encoder10`` of their own."""
     from ..nets.clnet import ClNet
     from ..nets.pathways import PathwayNet, Router
 
@@ -227,10 +396,28 @@ def build_network(cfg, tasks: Sequence[Task]) -> nn.Module:
     if cfg.mode == 'pathways':
         net = PathwayNet(out_channels=2, alternatives=cfg.k, **common)
         router = Router(cfg.embed_dim, cfg.k, net.positions, hidden=cfg.router_hidden or None)
-        return PathwayAdapter(net, tasks, cfg.embed_dim, router=router, mix=cfg.mix, hybrid_positions=cfg.hybrid_positions)
+        adapter = PathwayAdapter(net, tasks, cfg.embed_dim, router=router, mix=cfg.mix, hybrid_positions=cfg.hybrid_positions)
+        if getattr(cfg, 'pinned_pathways', None):
+            adapter.pin(cfg.pinned_pathways)
+        return adapter
     if cfg.mode == 'heads':
-        net = ClNet(**common)
+        net = ClNet(**common, shared_bottleneck=bool(getattr(cfg, 'shared_bottleneck', 0)))
         for name, spec in cfg.heads.items():
             net.add_head(name, 1 + len(spec['tasks']), spec.get('supporting', []), {t: c for c, t in enumerate(spec['tasks'], start=1)})
         return HeadsAdapter(net, tasks, {h: v['tasks'] for h, v in cfg.heads.items()})
     raise ValueError(f'unknown mode {cfg.mode!r}')
+
+
+def network_from_checkpoint(obj, ema: bool = True) -> nn.Module:
+    """The bare network (``PathwayNet`` or ``ClNet``, shared bottleneck included) of a training
+    checkpoint (a path or the loaded dict), with its EMA weights (``ema=False``: the raw ones)."""
+    from ..data import task_table
+    from .checkpoint import load
+    from .loop import TrainConfig
+
+    if isinstance(obj, str):
+        obj = load(obj)
+    cfg = TrainConfig.from_dict(obj['config'])
+    adapter = build_network(cfg, task_table(cfg.tasks))
+    adapter.load_state_dict(obj['ema' if ema else 'model'], strict=True)
+    return adapter.net.eval()

@@ -1,0 +1,139 @@
+/**
+ * `npm run bench -- demo`: how well the shipped demo package segments phantoms it never saw, end to
+ * end through the TypeScript engine, and how long a case takes.
+ *
+ * Phantoms use seeds from 70000 up (training uses 0–199, validation 90000–90001) on three file
+ * grids in turn: RAS 3 mm, LPS 3 mm and RAS 2.5 x 2.5 x 4 mm. Each case is segmented for every
+ * task's canonical prompt in one call; Dice is against the phantom's labels as the demo is trained
+ * (organs include the tumours inside them; src/volume/phantom/truth.ts). Tumour Dice is averaged
+ * over the cases that have that tumour; on the others the predicted volume is reported instead.
+ */
+import { loadModel } from '../../src/models/package.ts';
+import { segmentWithModel } from '../../src/models/segment.ts';
+import { DEFAULT_MODEL_DIR } from '../../src/models/default-model.ts';
+import { generatePhantom } from '../../src/volume/phantom/index.ts';
+import { dice, taskTruth } from '../../src/volume/phantom/truth.ts';
+import type { Shape3, Spacing3 } from '../../src/volume/types.ts';
+
+interface Grid {
+  readonly name: string;
+  readonly orientation: string;
+  readonly shape: Shape3;
+  readonly spacing: Spacing3;
+}
+
+const GRIDS: readonly Grid[] = [
+  { name: 'RAS 3 mm', orientation: 'RAS', shape: [128, 128, 96], spacing: [3, 3, 3] },
+  { name: 'LPS 3 mm', orientation: 'LPS', shape: [128, 128, 96], spacing: [3, 3, 3] },
+  { name: 'RAS 2.5x2.5x4', orientation: 'RAS', shape: [152, 152, 72], spacing: [2.5, 2.5, 4] },
+];
+
+/** Goals from the toolchain issue: Dice per task. */
+const GOALS: Readonly<Record<string, number>> = {
+  liver: 0.9,
+  spleen: 0.9,
+  kidney_left: 0.9,
+  kidney_right: 0.9,
+  aorta: 0.85,
+  liver_tumor: 0.6,
+  kidney_tumor: 0.6,
+};
+const SECONDS_GOAL = 15;
+const ONE = new Set([1]);
+
+const HELP = `usage: npm run bench -- demo [--model DIR] [--cases N] [--seed S] [--json]
+
+  --model DIR   package (default ${DEFAULT_MODEL_DIR})
+  --cases N     phantoms (default 10), cycling through the grids ${GRIDS.map((g) => g.name).join(', ')}
+  --seed S      first phantom seed (default 70000; training used 0-199 and 90000-90001)
+  --json        print the per-case rows as JSON after the table`;
+
+interface Row {
+  readonly seed: number;
+  readonly grid: string;
+  readonly seconds: number;
+  readonly windows: number;
+  readonly dice: Record<string, number | null>;
+  /** Predicted ml where the phantom has none of the target (tumours absent in that case). */
+  readonly falseMl: Record<string, number>;
+}
+
+function flag(args: string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : undefined;
+}
+
+export async function run(args: string[]): Promise<void> {
+  if (args.includes('--help')) return void process.stdout.write(`${HELP}\n`);
+  const dir = flag(args, '--model') ?? DEFAULT_MODEL_DIR;
+  const cases = Number(flag(args, '--cases') ?? 10);
+  const first = Number(flag(args, '--seed') ?? 70000);
+  if (!Number.isInteger(cases) || cases < 1 || !Number.isInteger(first) || first < 0) throw new Error(`--cases and --seed must be whole numbers (got ${cases}, ${first})`);
+
+  const loadStart = performance.now();
+  const model = await loadModel(dir);
+  const tasks = model.manifest.tasks.filter((t) => t.route.kind !== 'head');
+  const prompts = tasks.map((t) => t.prompt);
+  process.stdout.write(`demo bench: ${dir} (${model.manifest.name}), ${cases} phantoms from seed ${first}, prompts: ${prompts.join(', ')}\n`);
+  // Warm up: create every session once, so case times do not include session creation.
+  const warm = generatePhantom({ seed: first, shape: [64, 64, 64], spacing: [3, 3, 3] });
+  await segmentWithModel(model, warm.ct, prompts);
+  process.stdout.write(`load + warm-up ${((performance.now() - loadStart) / 1000).toFixed(1)} s\n\n`);
+
+  const rows: Row[] = [];
+  try {
+    for (let c = 0; c < cases; c++) {
+      const grid = GRIDS[c % GRIDS.length];
+      const seed = first + c;
+      const phantom = generatePhantom({ seed, shape: grid.shape, spacing: grid.spacing, orientation: grid.orientation });
+      const started = performance.now();
+      const result = await segmentWithModel(model, phantom.ct, prompts);
+      const seconds = (performance.now() - started) / 1000;
+      const row: Row = { seed, grid: grid.name, seconds, windows: result.windows, dice: {}, falseMl: {} };
+      for (const p of result.prompts) {
+        const truth = taskTruth(phantom.labels, Object.keys(p.labels));
+        if (truth.some((v) => v !== 0)) row.dice[p.task] = dice(p.mask.data, truth, ONE);
+        else {
+          row.dice[p.task] = null;
+          row.falseMl[p.task] = p.volumeMl;
+        }
+      }
+      rows.push(row);
+      const cells = result.prompts.map((p) => `${p.task} ${row.dice[p.task] === null ? `(none; ${row.falseMl[p.task].toFixed(1)} ml)` : row.dice[p.task]!.toFixed(3)}`);
+      process.stdout.write(`case ${c + 1}/${cases} seed ${seed} ${grid.name.padEnd(13)} ${seconds.toFixed(1)} s  ${cells.join('  ')}\n`);
+    }
+    // One prompt on a 3 mm case: the "seconds per case" most users meet.
+    const phantom = generatePhantom({ seed: first, shape: GRIDS[0].shape, spacing: GRIDS[0].spacing });
+    const started = performance.now();
+    await segmentWithModel(model, phantom.ct, [prompts[0]]);
+    const single = (performance.now() - started) / 1000;
+    printSummary(rows, tasks.map((t) => t.name), single, prompts[0]);
+  } finally {
+    await model.close();
+  }
+  if (args.includes('--json')) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+}
+
+function printSummary(rows: readonly Row[], tasks: readonly string[], single: number, singlePrompt: string): void {
+  process.stdout.write(`\n${'task'.padEnd(14)} ${'mean'.padStart(6)} ${'min'.padStart(6)} ${'cases'.padStart(5)}  goal\n`);
+  let missed = 0;
+  for (const task of tasks) {
+    const scores = rows.map((r) => r.dice[task]).filter((d): d is number => d !== null && d !== undefined && !Number.isNaN(d));
+    const mean = scores.reduce((s, d) => s + d, 0) / scores.length;
+    const min = Math.min(...scores);
+    const goal = GOALS[task];
+    const verdict = goal === undefined ? '' : mean >= goal ? `>= ${goal} met` : `>= ${goal} MISSED`;
+    if (goal !== undefined && !(mean >= goal)) missed++;
+    const absent = rows.filter((r) => r.dice[task] === null);
+    const fp = absent.length ? `  (absent in ${absent.length}: mean ${(absent.reduce((s, r) => s + r.falseMl[task], 0) / absent.length).toFixed(1)} ml predicted)` : '';
+    process.stdout.write(`${task.padEnd(14)} ${mean.toFixed(3).padStart(6)} ${min.toFixed(3).padStart(6)} ${String(scores.length).padStart(5)}  ${verdict}${fp}\n`);
+  }
+  const perGrid = [...new Set(rows.map((r) => r.grid))].map((g) => {
+    const rs = rows.filter((r) => r.grid === g);
+    return `${g} ${(rs.reduce((s, r) => s + r.seconds, 0) / rs.length).toFixed(1)} s`;
+  });
+  const mean = rows.reduce((s, r) => s + r.seconds, 0) / rows.length;
+  process.stdout.write(`\nseconds per case, all ${tasks.length} prompts: mean ${mean.toFixed(1)} s (${perGrid.join(', ')})\n`);
+  process.stdout.write(`seconds per case, one prompt ("${singlePrompt}", RAS 3 mm): ${single.toFixed(1)} s  goal <= ${SECONDS_GOAL} s ${single <= SECONDS_GOAL ? 'met' : 'MISSED'}\n`);
+  process.stdout.write(`${missed === 0 ? 'all Dice goals met' : `${missed} Dice goal(s) missed`}\n`);
+}

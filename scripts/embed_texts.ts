@@ -1,0 +1,90 @@
+/**
+ * Text embeddings exactly as the engine computes them, for the Python toolchain (router
+ * distillation in scripts/export_demo.py). Loads a CLIP text encoder directory with
+ * src/prompt/clip.ts (same normalisation, template and L2 normalisation as a package's encoder),
+ * or a whole package, and embeds a JSON list of strings.
+ *
+ *   npx tsx scripts/embed_texts.ts --text DIR [--template T] IN.json OUT.json
+ *   npx tsx scripts/embed_texts.ts --model PKG IN.json OUT.json
+ *
+ * OUT.json: { dim, template, texts, prepared, embeddings: number[][] } and, with --model, also
+ * `resolutions`: resolvePrompt(model, text) for every text ({task, route, pathway, similarity,
+ * reason}, or {error} when the prompt is refused) — the package's own text encoder, nearest-task
+ * rule and router, as `uniseg resolve` runs them.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isUnisegError } from '../src/errors.ts';
+import { loadModel } from '../src/models/package.ts';
+import { resolvePrompt } from '../src/models/routing.ts';
+import { CT_TEMPLATE, loadClipTextEncoder } from '../src/prompt/clip.ts';
+
+const USAGE = 'usage: npx tsx scripts/embed_texts.ts (--text DIR [--template T] | --model PKG) IN.json OUT.json';
+
+function parseArgs(argv: string[]) {
+  let text = '';
+  let model = '';
+  let template = CT_TEMPLATE;
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--text') text = argv[++i];
+    else if (a === '--model') model = argv[++i];
+    else if (a === '--template') template = argv[++i];
+    else if (a === '-h' || a === '--help') {
+      console.log(USAGE);
+      process.exit(0);
+    } else files.push(a);
+  }
+  if (files.length !== 2 || Boolean(text) === Boolean(model)) throw new Error(USAGE);
+  return { text, model, template, input: files[0], output: files[1] };
+}
+
+async function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const texts = JSON.parse(readFileSync(args.input, 'utf8')) as unknown;
+  if (!Array.isArray(texts) || !texts.every((t) => typeof t === 'string')) throw new Error(`${args.input}: expected a JSON list of strings`);
+  const out: Record<string, unknown> = { texts };
+  if (args.text) {
+    const encoder = await loadClipTextEncoder(args.text, { template: args.template });
+    try {
+      const vectors = await encoder.embed(texts);
+      Object.assign(out, { dim: encoder.dim, template: encoder.template, prepared: texts.map((t) => encoder.prepare(t)), embeddings: vectors.map((v) => Array.from(v)) });
+    } finally {
+      await encoder.close();
+    }
+  } else {
+    const model = await loadModel(args.model);
+    try {
+      const encoder = await model.textEncoder();
+      if (!encoder) throw new Error(`${args.model}: the package has no text encoder`);
+      const spec = model.manifest.prompting.textEncoder!;
+      const vectors = await encoder.embed(texts);
+      const resolutions = [];
+      for (const t of texts) {
+        try {
+          const r = await resolvePrompt(model, t);
+          resolutions.push({ task: r.task, route: r.route, pathway: r.pathway, similarity: r.similarity, reason: r.reason });
+        } catch (e) {
+          resolutions.push({ error: isUnisegError(e) ? e.code : (e as Error).message });
+        }
+      }
+      Object.assign(out, {
+        dim: encoder.dim,
+        template: spec.template,
+        textDir: join(args.model, spec.dir),
+        prepared: texts.map((t) => encoder.prepare(t)),
+        embeddings: vectors.map((v) => Array.from(v)),
+        resolutions,
+      });
+    } finally {
+      await model.close();
+    }
+  }
+  writeFileSync(args.output, JSON.stringify(out));
+}
+
+main().catch((e) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});

@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--max-mb', type=float, default=25.0, help='refuse a package larger than this (default 25 MB)')
     p.add_argument('--threads', type=int, default=2, help='onnxruntime threads for the parity check')
     p.add_argument('--work', help='keep the parity tensors and ONNX timing copies in this directory')
+    p.add_argument('--heads', help='clNet heads checkpoint trained on this gCIS checkpoint (train_demo.py --mode heads --shared-bottleneck ALT --init-from CKPT)')
+    p.add_argument('--head-prompt', action='append', metavar='HEAD=TEXT', help='the prompt of a head\'s task, e.g. Kidneys="both kidneys" (default: the head name in lower case)')
     p.add_argument('--report', help='write the export report (JSON) here')
     return p
 
@@ -83,6 +85,8 @@ def main(argv=None) -> int:
         overlap=args.overlap,
         work=os.path.abspath(args.work) if args.work else None,
         threads=args.threads,
+        heads=args.heads,
+        head_prompts={k: v[0] for k, v in parse_aliases(args.head_prompt).items()},
     )
     try:
         report = export(opts)

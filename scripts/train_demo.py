@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--tasks-per-step', type=int, default=3, help='tasks decoded per patch (pathways)')
     g.add_argument('--lr', type=float, default=5e-4, help='AdamW peak learning rate')
     g.add_argument('--pin-pathways', action='store_true', help='with --resume (pathways): fix each task\'s current pathway, moving tasks that share one to distinct pathways, and train on with the router bypassed')
+    g.add_argument('--pin', action='append', metavar='TASK=PATHWAY', help='with --pin-pathways: pin TASK to this 1-based pathway instead of its current one (repeatable)')
     g.add_argument('--router-lr-mult', type=float, default=5.0, help='learning-rate factor of the router and task embeddings')
     g.add_argument('--weight-decay', type=float, default=1e-4, help='AdamW weight decay (not on the router)')
     g.add_argument('--warmup', type=int, default=100, help='linear warm-up steps before the cosine decay')
@@ -113,8 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def pinned_from_checkpoint(path: str) -> dict:
-    """The checkpoint's pathways (pinned ones if already pinned), made distinct."""
+def pinned_from_checkpoint(path: str, changes=()) -> dict:
+    """The checkpoint's pathways (pinned ones if already pinned) with ``changes`` (TASK=1,2,…)
+    applied, made distinct."""
     from uniseg_tools.train.checkpoint import load
     from uniseg_tools.train.models import distinct_pathways, pathway_list
 
@@ -123,7 +125,13 @@ def pinned_from_checkpoint(path: str) -> dict:
     if cfg.get('mode') != 'pathways':
         raise SystemExit('error: --pin-pathways needs a pathways checkpoint')
     current = {t: pathway_list(p) for t, p in state['pathways'].items()}
-    pinned = distinct_pathways(current, cfg['tasks'], int(cfg['k']))
+    wanted = dict(current)
+    for change in changes:
+        task, _, path = change.partition('=')
+        if task not in wanted or len(pathway_list(path)) != len(wanted[task]) or max(pathway_list(path)) > int(cfg['k']):
+            raise SystemExit(f'error: --pin {change!r}: expected TASK=PATHWAY with a task of {sorted(wanted)} and {len(next(iter(wanted.values())))} alternatives in 1..{cfg["k"]}')
+        wanted[task] = pathway_list(path)
+    pinned = distinct_pathways(wanted, cfg['tasks'], int(cfg['k']))
     for t in cfg['tasks']:
         note = '' if pinned[t] == current[t] else f'  (was {",".join(map(str, current[t]))}: shared with another task)'
         print(f'pinned {t}: {",".join(map(str, pinned[t]))}{note}')
@@ -155,7 +163,7 @@ def main(argv=None) -> int:
         if args.steps is not None:
             overrides['steps'] = args.steps
         if args.pin_pathways:
-            overrides['pinned_pathways'] = pinned_from_checkpoint(path)
+            overrides['pinned_pathways'] = pinned_from_checkpoint(path, args.pin or ())
         overrides['out'] = args.out or os.path.dirname(os.path.abspath(path))
         trainer = Trainer.resume(path, overrides=overrides)
         return trainer.run()

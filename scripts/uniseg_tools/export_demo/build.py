@@ -28,6 +28,7 @@ from ..package_io import export_model_proto, round_fp16_, write_part
 from . import manifest as M
 from .node import run_tsx
 from .parity import parity_table, run_check, write_check_dir
+from .heads import check_shared, head_manifest, head_package_parts, head_pathway, head_tasks, heads_record, load_heads
 from .parts import composition_errors, example_image, pathway_package_parts, write_parts
 from .router import distill, embed, index_texts, router_pathway, task_texts
 from .source import load_source, sha256_file
@@ -53,6 +54,10 @@ class Options:
     overlap: float = 0.5
     work: Optional[str] = None
     threads: int = 2
+    #: clNet heads checkpoint (shared bottleneck on this gCIS checkpoint), optional
+    heads: Optional[str] = None
+    #: head name → the prompt of its task (default: the name in lower case)
+    head_prompts: Dict[str, str] = field(default_factory=dict)
 
 
 class ExportError(RuntimeError):
@@ -81,12 +86,22 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
     say('kept alternatives (original numbering): ' + '  '.join(f'{s}={",".join(map(str, k))}' for s, k in zip(src.stages, src.kept)))
     roi = [int(v) for v in src.config['patch']]
     image = example_image(roi)
+    heads = None
+    if opts.heads:
+        heads = load_heads(opts.heads)
+        shared_diff = check_shared(heads, src)
+        say(f'heads {", ".join(heads.net.head_specs)} (step {heads.step}) read encoder10 alternative {heads.bottleneck}; '
+            f'their frozen encoder differs from the gCIS one by {shared_diff:.1e}')
+        if shared_diff != 0.0:
+            raise ExportError(f'the heads were trained on other encoder weights (max diff {shared_diff:.2e}): train them from this gCIS checkpoint')
 
     if opts.fp16:
         with torch.no_grad():
             feats = src.net.encode(image)
             before = {t: src.net.decode(feats, [p - 1 for p in pw]) for t, pw in src.pathways.items()}
         round_fp16_(src.net)
+        if heads:
+            round_fp16_(heads.net)
         report['fp16Rounding'] = _fp16_effect(src, image, before)
         say(f'fp16 rounding of the weights: max logit change {report["fp16Rounding"]["maxLogitChange"]:.2e}, '
             f'{report["fp16Rounding"]["flippedVoxels"]} of {report["fp16Rounding"]["voxels"]} task voxels change side (example window)')
@@ -97,6 +112,17 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
     say('composition (parts vs full network, torch): ' + '  '.join(f'{t}={e:.1e}' for t, e in comp.items()))
     if max(comp.values()) > 1e-5:
         raise ExportError(f'parts do not compose into the network: {comp}')
+    head_parts = []
+    if heads:
+        head_parts, whole = head_package_parts(heads, tuple(parts[0].expected))
+        k = head_pathway(src, heads)[0]
+        enc10 = next(p for p in parts if p.stage == ('encoder10', k))
+        dec4 = float((enc10.module(parts[0].expected[-1]) - head_parts[0].example[0]).abs().max())
+        hcomp = {p.name: float((p.expected[0] - whole[p.name]).abs().max()) for p in head_parts}
+        say(f'heads: dec4 from the package part encoder10.{k} vs the heads\' bottleneck {dec4:.1e}; parts vs ClNet ' + '  '.join(f'{n}={e:.1e}' for n, e in hcomp.items()))
+        if dec4 > 0 or max(hcomp.values()) > 1e-5:
+            raise ExportError(f'head parts do not compose into the heads network: dec4 {dec4}, {hcomp}')
+        comp.update(hcomp)
 
     parent = os.path.dirname(out)
     os.makedirs(parent, exist_ok=True)
@@ -104,7 +130,9 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
     work = opts.work or tempfile.mkdtemp(prefix='uniseg-export-check-')
     try:
         entries, stages = write_parts(parts, tmp, fp16=opts.fp16)
-        for p in parts:
+        if head_parts:
+            entries.update(write_parts(head_parts, tmp, fp16=opts.fp16)[0])
+        for p in parts + head_parts:
             say(f'  wrote {p.name + ".onnx":<18} {p.written["file_bytes"] / 1e6:7.2f} MB ({p.written["converted"]} fp16 tensors, {p.written["kept_fp32"]} fp32 left)')
 
         # -- router -------------------------------------------------------------------------
@@ -152,7 +180,7 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
 
         # -- parity -------------------------------------------------------------------------
         if opts.parity:
-            checks = [(p.name, os.path.join(tmp, f'{p.name}.onnx'), p.inputs, p.example, p.outputs, p.expected) for p in parts]
+            checks = [(p.name, os.path.join(tmp, f'{p.name}.onnx'), p.inputs, p.example, p.outputs, p.expected) for p in parts + head_parts]
             checks.append(('router', router_path, ['text_embedding'], router_example, ['pathway_logits'], (router_expected,)))
             bench = []
             os.makedirs(work, exist_ok=True)
@@ -174,7 +202,7 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
 
         # -- text encoder, manifest ---------------------------------------------------------
         M.copy_text_encoder(opts.text, os.path.join(tmp, 'text'))
-        records = {p.name: p.record for p in parts}
+        records = {p.name: p.record for p in parts + head_parts}
         records['router'] = {'kind': 'router', 'distilled': True, 'input': 'CLIP text embedding (unit, engine template)', 'hidden': d.stats['hidden'], 'pad': -1e4}
         extra = {
             'export': {
@@ -185,9 +213,14 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
                 'template': opts.template,
             }
         }
+        head_entries: Dict[str, dict] = {}
+        if heads:
+            extra['heads'] = heads_record(heads, 0.0)
+            head_entries = head_manifest(head_parts, head_pathway(src, heads))
+            tasks = tasks + head_tasks(head_parts, opts.head_prompts)
         training = M.training_record(src, records, opts.fp16, extra)
         grid = M.model_grid(src)
-        manifest = M.build_manifest(src, grid, entries, stages, tasks, training, opts.template, opts.min_similarity, opts.overlap)
+        manifest = M.build_manifest(src, grid, entries, stages, tasks, training, opts.template, opts.min_similarity, opts.overlap, heads=head_entries)
         with open(os.path.join(tmp, 'model.json'), 'w') as f:
             json.dump(manifest, f, indent=1)
             f.write('\n')
@@ -201,7 +234,12 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
 
         # -- the engine reads it back -------------------------------------------------------
         if opts.engine_check:
-            report['engine'] = engine_check(tmp, d.targets, pathways, say)
+            targets = dict(d.targets)
+            for t in tasks:
+                if t['route']['kind'] == 'head':
+                    targets[t['prompt']] = t['name']
+                    pathways[t['name']] = []
+            report['engine'] = engine_check(tmp, targets, pathways, say)
 
         # -- swap in ------------------------------------------------------------------------
         os.chmod(tmp, 0o755)  # mkdtemp made it 0700

@@ -117,6 +117,7 @@ def build_manifest(
     min_similarity: float,
     overlap: float = 0.5,
     description: str = '',
+    heads: Dict[str, dict] = None,
 ) -> dict:
     cfg = src.config
     intensity = dict(cfg['intensity'])
@@ -135,7 +136,7 @@ def build_manifest(
         'postprocess': {'largestComponent': False, 'fillHoles': False},
         'parts': parts,
         'stages': stages,
-        'heads': {},
+        'heads': heads or {},
         'tasks': tasks,
         'prompting': {
             'textEncoder': {'dir': 'text', 'template': template},

@@ -102,17 +102,23 @@ TASKS: Tuple[Task, ...] = (
     Task('kidney_tumor', 'kidney tumor', (11, 12), ('kidney tumour', 'renal tumor')),
 )
 TASK_NAMES: Tuple[str, ...] = tuple(t.name for t in TASKS)
+#: Targets no default run trains, for continual clNet heads (e.g. a ``Lungs`` head with one lung
+#: per channel, added to the demo after the fact with ``uniseg heads add``).
+EXTRA_TASKS: Tuple[Task, ...] = (
+    Task('lung_left', 'left lung', (2,)),
+    Task('lung_right', 'right lung', (3,)),
+)
 
 
 def task_table(names: Optional[Sequence[str]] = None) -> List[Task]:
     """The tasks called ``names`` (all of them by default), in the given order."""
-    by_name = {t.name: t for t in TASKS}
+    by_name = {t.name: t for t in TASKS + EXTRA_TASKS}
     if names is None:
         return list(TASKS)
     out = []
     for n in names:
         if n not in by_name:
-            raise KeyError(f'unknown task {n!r}; known: {", ".join(TASK_NAMES)}')
+            raise KeyError(f'unknown task {n!r}; known: {", ".join(by_name)}')
         out.append(by_name[n])
     return out
 

@@ -90,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--tasks-per-step', type=int, default=3, help='tasks decoded per patch (pathways)')
     g.add_argument('--lr', type=float, default=5e-4, help='AdamW peak learning rate')
     g.add_argument('--pin-pathways', action='store_true', help='with --resume (pathways): fix each task\'s current pathway, moving tasks that share one to distinct pathways, and train on with the router bypassed')
+    g.add_argument('--stop-at', type=int, default=0, metavar='STEP', help='stop after STEP (checkpoint, exit 0) without finishing the --steps schedule; resume later')
     g.add_argument('--pin', action='append', metavar='TASK=PATHWAY', help='with --pin-pathways: pin TASK to this 1-based pathway instead of its current one (repeatable)')
     g.add_argument('--router-lr-mult', type=float, default=5.0, help='learning-rate factor of the router and task embeddings')
     g.add_argument('--weight-decay', type=float, default=1e-4, help='AdamW weight decay (not on the router)')
@@ -162,6 +163,7 @@ def main(argv=None) -> int:
         overrides = {k: getattr(args, k) for k in ('threads', 'device', 'log_every', 'ckpt_every', 'val_every', 'val_overlap') if given('--' + k.replace('_', '-'))}
         if args.steps is not None:
             overrides['steps'] = args.steps
+        overrides['stop_at'] = args.stop_at
         if args.pin_pathways:
             overrides['pinned_pathways'] = pinned_from_checkpoint(path, args.pin or ())
         overrides['out'] = args.out or os.path.dirname(os.path.abspath(path))
@@ -234,6 +236,7 @@ def main(argv=None) -> int:
         log_every=args.log_every,
         val_every=0 if args.bench else args.val_every,
         val_overlap=args.val_overlap,
+        stop_at=args.stop_at,
     )
     if args.bench:
         return bench(cfg, args.bench)

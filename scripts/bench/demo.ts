@@ -72,8 +72,10 @@ export async function run(args: string[]): Promise<void> {
 
   const loadStart = performance.now();
   const model = await loadModel(dir);
-  const tasks = model.manifest.tasks.filter((t) => t.route.kind !== 'head');
+  // Every task: the pathway tasks and the clNet head tasks (scored per label, as "label@Head").
+  const tasks = model.manifest.tasks;
   const prompts = tasks.map((t) => t.prompt);
+  const columns = tasks.flatMap((t) => (t.route.kind === 'head' ? Object.keys(t.labels).map((l) => `${l}@${t.route.kind === 'head' ? t.route.head : ''}`) : [t.name]));
   process.stdout.write(`demo bench: ${dir} (${model.manifest.name}), ${cases} phantoms from seed ${first}, prompts: ${prompts.join(', ')}\n`);
   // Warm up: create every session once, so case times do not include session creation.
   const warm = generatePhantom({ seed: first, shape: [64, 64, 64], spacing: [3, 3, 3] });
@@ -90,16 +92,22 @@ export async function run(args: string[]): Promise<void> {
       const result = await segmentWithModel(model, phantom.ct, prompts);
       const seconds = (performance.now() - started) / 1000;
       const row: Row = { seed, grid: grid.name, seconds, windows: result.windows, dice: {}, falseMl: {} };
+      const voxelMl = grid.spacing[0] * grid.spacing[1] * grid.spacing[2] / 1000;
       for (const p of result.prompts) {
-        const truth = taskTruth(phantom.labels, Object.keys(p.labels));
-        if (truth.some((v) => v !== 0)) row.dice[p.task] = dice(p.mask.data, truth, ONE);
-        else {
-          row.dice[p.task] = null;
-          row.falseMl[p.task] = p.volumeMl;
+        const route = p.route;
+        for (const [label, value] of Object.entries(p.labels)) {
+          const column = route.kind === 'head' ? `${label}@${route.head}` : p.task;
+          const truth = taskTruth(phantom.labels, [label]);
+          const mask = Uint8Array.from(p.mask.data, (v) => (v === value ? 1 : 0));
+          if (truth.some((v) => v !== 0)) row.dice[column] = dice(mask, truth, ONE);
+          else {
+            row.dice[column] = null;
+            row.falseMl[column] = mask.reduce((n, v) => n + v, 0) * voxelMl;
+          }
         }
       }
       rows.push(row);
-      const cells = result.prompts.map((p) => `${p.task} ${row.dice[p.task] === null ? `(none; ${row.falseMl[p.task].toFixed(1)} ml)` : row.dice[p.task]!.toFixed(3)}`);
+      const cells = columns.map((c) => `${c} ${row.dice[c] === null ? `(none; ${row.falseMl[c].toFixed(1)} ml)` : row.dice[c]!.toFixed(3)}`);
       process.stdout.write(`case ${c + 1}/${cases} seed ${seed} ${grid.name.padEnd(13)} ${seconds.toFixed(1)} s  ${cells.join('  ')}\n`);
     }
     // One prompt on a 3 mm case: the "seconds per case" most users meet.
@@ -107,7 +115,7 @@ export async function run(args: string[]): Promise<void> {
     const started = performance.now();
     await segmentWithModel(model, phantom.ct, [prompts[0]]);
     const single = (performance.now() - started) / 1000;
-    printSummary(rows, tasks.map((t) => t.name), single, prompts[0]);
+    printSummary(rows, columns, single, prompts[0]);
   } finally {
     await model.close();
   }
@@ -115,18 +123,18 @@ export async function run(args: string[]): Promise<void> {
 }
 
 function printSummary(rows: readonly Row[], tasks: readonly string[], single: number, singlePrompt: string): void {
-  process.stdout.write(`\n${'task'.padEnd(14)} ${'mean'.padStart(6)} ${'min'.padStart(6)} ${'cases'.padStart(5)}  goal\n`);
+  process.stdout.write(`\n${'task'.padEnd(22)} ${'mean'.padStart(6)} ${'min'.padStart(6)} ${'cases'.padStart(5)}  goal\n`);
   let missed = 0;
   for (const task of tasks) {
     const scores = rows.map((r) => r.dice[task]).filter((d): d is number => d !== null && d !== undefined && !Number.isNaN(d));
     const mean = scores.reduce((s, d) => s + d, 0) / scores.length;
     const min = Math.min(...scores);
-    const goal = GOALS[task];
+    const goal = GOALS[task.split('@')[0]];
     const verdict = goal === undefined ? '' : mean >= goal ? `>= ${goal} met` : `>= ${goal} MISSED`;
     if (goal !== undefined && !(mean >= goal)) missed++;
     const absent = rows.filter((r) => r.dice[task] === null);
     const fp = absent.length ? `  (absent in ${absent.length}: mean ${(absent.reduce((s, r) => s + r.falseMl[task], 0) / absent.length).toFixed(1)} ml predicted)` : '';
-    process.stdout.write(`${task.padEnd(14)} ${mean.toFixed(3).padStart(6)} ${min.toFixed(3).padStart(6)} ${String(scores.length).padStart(5)}  ${verdict}${fp}\n`);
+    process.stdout.write(`${task.padEnd(22)} ${mean.toFixed(3).padStart(6)} ${min.toFixed(3).padStart(6)} ${String(scores.length).padStart(5)}  ${verdict}${fp}\n`);
   }
   const perGrid = [...new Set(rows.map((r) => r.grid))].map((g) => {
     const rs = rows.filter((r) => r.grid === g);

@@ -93,6 +93,8 @@ class TrainConfig:
     frozen with the encoder; the heads are then decoder5..decoder1 + out only. 0 = every head has
     its own encoder10. Kept in the config, so resume and export rebuild the same network."""
     init_heads_from_task: Dict[str, str] = field(default_factory=dict)
+    stop_at: int = 0
+    """Stop (checkpoint, exit 0) after this step without finishing the schedule; 0 = run to ``steps``."""
     pinned_pathways: Dict[str, List[int]] = field(default_factory=dict)
     """pathways mode: task -> fixed 1-based pathway (all distinct); the router is then bypassed."""
     """heads mode: head -> pathway task whose blocks initialise the head (decoder5..decoder1, and
@@ -545,7 +547,7 @@ class Trainer:
         window: List[float] = []
         losses: List[float] = []
         t_last = time.perf_counter()
-        while self.step < cfg.steps and self._stop is None:
+        while self.step < cfg.steps and self._stop is None and not (cfg.stop_at and self.step >= cfg.stop_at):
             t0 = time.perf_counter()
             info = self.train_step()
             dt = time.perf_counter() - t0
@@ -575,6 +577,10 @@ class Trainer:
             path = self.save()
             self.log(f'stopped by {self._stop} at step {self.step}; checkpoint {path}')
             return 128 + int(getattr(signal, self._stop))
+        if cfg.stop_at and self.step >= cfg.stop_at and self.step < cfg.steps:
+            path = self.save()
+            self.log(f'stopped at step {self.step} (--stop-at; the schedule runs to {cfg.steps}); checkpoint {path}')
+            return 0
         if cfg.val_every and self.val_cases:
             try:
                 self.run_validation()

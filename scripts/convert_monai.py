@@ -22,7 +22,6 @@ arguments.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -44,7 +43,7 @@ if HERE not in sys.path:
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
-from uniseg_tools.nets.parts import IMAGE, LOGITS, composition_error, export_parts, swin_unetr_parts  # noqa: E402
+from uniseg_tools.nets.parts import IMAGE, LOGITS, composition_error, export_parts, sha256_file, swin_unetr_parts  # noqa: E402
 from uniseg_tools.nets.swin import MERGE_OFFSETS  # noqa: E402
 from uniseg_tools.nets.swin_unetr import SIZE_MULTIPLE, SwinUNETR, encoder_state, load_monai_state  # noqa: E402
 
@@ -490,14 +489,6 @@ class Options:
     tolerance: float = 1e-4
     threads: int = 2
     engine_check: bool = True
-
-
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def convert(opts: Options, say: Callable[[str], None] = print) -> dict:

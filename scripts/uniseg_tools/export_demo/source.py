@@ -8,7 +8,6 @@ only those become parts, renumbered 1..K' per stage (``renumber``).
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -17,17 +16,10 @@ from typing import Dict, List, Sequence
 import torch
 
 from ..data import Task
+from ..nets.parts import sha256_file
 from ..nets.swin_unetr import POSITION_NAMES
 from ..train.checkpoint import FORMAT as TRAIN_FORMAT
 from ..train.models import build_network
-
-
-def sha256_file(path: str) -> str:
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def parse_pathway(value) -> List[int]:

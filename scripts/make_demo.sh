@@ -35,16 +35,16 @@ gcis() { $PY scripts/train_demo.py --cache "$CACHE" --out "$GCIS" "$@"; }
 cp "$GCIS/last.pt" "$RUN/gcis-final.pt"
 
 # 3. clNet heads on the frozen gCIS encoder and its encoder10 alternative 1.
-[ "$(step_of "$RUN/clnet")" -ge 120 ] || $PY scripts/train_demo.py --mode heads \
+[ "$(step_of "$RUN/clnet")" -ge 300 ] || $PY scripts/train_demo.py --mode heads \
   --heads Organs=liver,spleen Kidneys=kidney_left,kidney_right --init-from "$RUN/gcis-final.pt" \
   --shared-bottleneck 1 --init-heads-from-task Organs=liver Kidneys=kidney_left \
-  --cache "$CACHE" --out "$RUN/clnet" --steps 120
+  --cache "$CACHE" --out "$RUN/clnet" --steps 300 --warmup 20
 
 # 4. A continual head added later: both lungs, one per channel; everything else frozen.
-[ "$(step_of "$RUN/clnet-lungs")" -ge 100 ] || $PY scripts/train_demo.py --mode heads \
+[ "$(step_of "$RUN/clnet-lungs")" -ge 200 ] || $PY scripts/train_demo.py --mode heads \
   --heads Organs=liver,spleen Kidneys=kidney_left,kidney_right Lungs=lung_left,lung_right \
   --train-head Lungs --init-from "$RUN/clnet/last.pt" --init-heads-from-task Lungs=lungs \
-  --cache "$CACHE" --out "$RUN/clnet-lungs" --steps 100
+  --cache "$CACHE" --out "$RUN/clnet-lungs" --steps 200 --warmup 20
 
 # 5. Export (fp16 weights, distilled router, ORT parity per part), then install the continual head
 #    the way users do, with `uniseg heads add`.

@@ -1,0 +1,77 @@
+/**
+ * Continual heads on the real demo package: its Lungs head was added after training with
+ * `uniseg heads add`. Removing it and adding it back must leave every other part's SHA-256 and
+ * every other task's output byte-identical, and the head must find the lungs, one per side.
+ */
+import { cp, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL_DIR } from '../../src/models/default-model.ts';
+import { addHead, removeHead } from '../../src/models/heads.ts';
+import { loadModel, readManifest } from '../../src/models/package.ts';
+import { segmentWithModel } from '../../src/models/segment.ts';
+import { generatePhantom } from '../../src/volume/phantom/index.ts';
+import { dice, taskTruth } from '../../src/volume/phantom/truth.ts';
+
+// One 64^3 window of the 3 mm model grid (192 mm across): cheap enough to run every task twice.
+const phantom = generatePhantom({ seed: 71999, shape: [48, 48, 48], spacing: [4, 4, 4] });
+let dir: string;
+
+async function outputs(packageDir: string, prompts: string[]) {
+  const model = await loadModel(packageDir);
+  try {
+    const result = await segmentWithModel(model, phantom.ct, prompts, { probabilities: true });
+    return result.prompts.map((p) => ({ task: p.task, mask: Buffer.from(p.mask.data.buffer), probabilities: Buffer.from(p.probabilities!.data.buffer) }));
+  } finally {
+    await model.close();
+  }
+}
+
+beforeAll(async () => {
+  dir = join(await mkdtemp(join(tmpdir(), 'uniseg-demo-heads-')), 'demo');
+  await cp(DEFAULT_MODEL_DIR, dir, { recursive: true });
+});
+afterAll(async () => {
+  if (dir) await rm(join(dir, '..'), { recursive: true, force: true });
+});
+
+describe('the demo package\'s continual Lungs head', () => {
+  it('comes off and goes back on without changing any other part or output', async () => {
+    const shipped = await readManifest(DEFAULT_MODEL_DIR);
+    expect(shipped.heads.Lungs).toBeDefined();
+    const others = shipped.tasks.filter((t) => !(t.route.kind === 'head' && t.route.head === 'Lungs')).map((t) => t.prompt);
+
+    await removeHead(dir, 'Lungs');
+    const without = await readManifest(dir);
+    expect(without.heads.Lungs).toBeUndefined();
+    const before = await outputs(dir, others);
+
+    await addHead(dir, { name: 'Lungs', onnx: join(DEFAULT_MODEL_DIR, shipped.parts['head.Lungs'].file), labels: new Map([['lung_left', 1], ['lung_right', 2]]) });
+    const after = await readManifest(dir);
+    for (const [name, part] of Object.entries(without.parts)) expect(after.parts[name].sha256).toBe(part.sha256);
+    expect(after.heads.Lungs.pathway).toEqual(shipped.heads.Lungs.pathway);
+    const again = await outputs(dir, others);
+    expect(again.map((o) => o.task)).toEqual(before.map((o) => o.task));
+    again.forEach((o, i) => {
+      expect(o.mask.equals(before[i].mask), o.task).toBe(true);
+      expect(o.probabilities.equals(before[i].probabilities), o.task).toBe(true);
+    });
+  }, 180_000);
+
+  // Only the left lung: the head did not learn the right one (models/demo/README.md).
+  it('segments the left lung, and only the left lung', async () => {
+    const model = await loadModel(dir);
+    try {
+      const result = await segmentWithModel(model, phantom.ct, ['lung_left', 'lung_right']);
+      const [left, right] = result.prompts;
+      expect(left.route).toEqual({ kind: 'head', head: 'Lungs' });
+      const score = (mask: ArrayLike<number>, label: string) => dice(mask, taskTruth(phantom.labels, [label]), new Set([1]));
+      expect(right.route).toEqual({ kind: 'head', head: 'Lungs' });
+      expect(score(left.mask.data, 'lung_left')).toBeGreaterThan(0.7);
+      expect(score(left.mask.data, 'lung_right')).toBeLessThan(0.1);
+    } finally {
+      await model.close();
+    }
+  }, 120_000);
+});

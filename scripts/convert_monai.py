@@ -43,6 +43,7 @@ if HERE not in sys.path:
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
+from uniseg_tools.export_demo.node import tsx_command as node_tsx_command  # noqa: E402
 from uniseg_tools.nets.parts import IMAGE, LOGITS, composition_error, export_parts, sha256_file, swin_unetr_parts  # noqa: E402
 from uniseg_tools.nets.swin import MERGE_OFFSETS  # noqa: E402
 from uniseg_tools.nets.swin_unetr import SIZE_MULTIPLE, SwinUNETR, encoder_state, load_monai_state  # noqa: E402
@@ -395,13 +396,10 @@ def write_torch_reference(net: SwinUNETR, cfg: NetConfig, part_names: Sequence[s
 
 
 def tsx_command() -> List[str]:
-    local = os.path.join(ROOT, 'node_modules', '.bin', 'tsx')
-    if os.path.exists(local):
-        return [local]
-    npx = shutil.which('npx')
-    if not npx:
-        raise ConvertError('the parity check needs Node: neither node_modules/.bin/tsx nor npx was found (run npm install), or pass --skip-parity')
-    return [npx, 'tsx']
+    try:
+        return node_tsx_command()
+    except RuntimeError as e:
+        raise ConvertError(f'the parity check needs Node: {e}, or pass --skip-parity') from e
 
 
 def _write_f32(dir_: str, stem: str, names: Sequence[str], tensors: Sequence[torch.Tensor]) -> List[dict]:

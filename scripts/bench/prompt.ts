@@ -2,7 +2,7 @@
  * `npm run bench -- prompt`: prompt resolution speed. Cold = first resolution in a fresh model
  * (text-encoder load, task-text embeddings, router session); uncached = a new prompt text on a warm
  * model; cached = a prompt text seen before (embedding from the LRU cache). Uses the package given
- * with --model, default the routed test package (tiny CLIP + router).
+ * with --model (default the routed test package: tiny CLIP + router); prompts are the package's own.
  */
 import { join } from 'node:path';
 import { loadModel } from '../../src/models/package.ts';
@@ -16,10 +16,10 @@ export async function run(args: string[]): Promise<void> {
   const at = (flag: string) => (args.includes(flag) ? args[args.indexOf(flag) + 1] : undefined);
   const dir = at('--model') ?? join(ROOT, 'test', 'fixtures', 'models', 'routed');
   const n = Number(at('--n') ?? 2000);
-  const prompts = ['liver', 'Spleen.', 'kidney', 'liver lesions', 'kidneys'];
-
   const loadStart = performance.now();
   const model = await loadModel(dir, { threads: 1 });
+  // The package's own prompts, written as people type them (capitals, a full stop), up to five.
+  const prompts = model.manifest.tasks.slice(0, 5).map((t, i) => (i % 2 ? `${t.prompt[0].toUpperCase()}${t.prompt.slice(1)}.` : t.prompt));
   const cold = performance.now();
   await resolvePrompt(model, prompts[0]);
   const coldMs = performance.now() - cold;
@@ -30,6 +30,7 @@ export async function run(args: string[]): Promise<void> {
     await resolvePrompt(model, `${prompts[i % prompts.length]} ${'x'.repeat(i + 1)}`).catch(() => undefined);
     uncached.push(performance.now() - t);
   }
+  // Every cached prompt must resolve (a refusal would time the error path instead).
   for (const p of prompts) await resolvePrompt(model, p);
   const cached: number[] = [];
   for (let i = 0; i < n; i++) {

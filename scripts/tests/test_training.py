@@ -433,6 +433,21 @@ class TrainingTest(unittest.TestCase):
         other = Trainer(tiny_config(steps=2, seed=6), standin_factory, log=quiet)
         self.assertFalse(states_equal(other.model.state_dict(), a['model']))
 
+    def test_stop_at_then_resume_walks_the_same_path(self):
+        out_full = os.path.join(TMP, 'full-stop')
+        out_cut = os.path.join(TMP, 'cut-stop')
+        full = Trainer(tiny_config(out=out_full, steps=6), standin_factory, log=quiet)
+        self.assertEqual(full.run(handle_signals=False), 0)
+        cut = Trainer(tiny_config(out=out_cut, steps=6, stop_at=2), standin_factory, log=quiet)
+        self.assertEqual(cut.run(handle_signals=False), 0)
+        self.assertEqual(ckpt.load(os.path.join(out_cut, 'last.pt'))['step'], 2)
+        resumed = Trainer.resume(os.path.join(out_cut, 'last.pt'), log=quiet, model_factory=standin_factory, overrides={'stop_at': 0})
+        self.assertEqual(resumed.run(handle_signals=False), 0)
+        a = ckpt.load(os.path.join(out_full, 'last.pt'))
+        b = ckpt.load(os.path.join(out_cut, 'last.pt'))
+        self.assertEqual(b['step'], 6)
+        self.assertTrue(states_equal(a['model'], b['model']))
+
     def test_frozen_encoder_train_one_head(self):
         heads = parse_heads(['Organs=liver,spleen', 'Kidneys=kidney_left,kidney_right:Organs'])
         first = Trainer(tiny_config(mode='heads', heads=heads, steps=3, out=os.path.join(TMP, 'heads1')), standin_factory, log=quiet)

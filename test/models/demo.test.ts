@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_MODEL_DIR } from '../../src/models/default-model.ts';
 import { loadModel, type Model } from '../../src/models/package.ts';
 import { segmentWithModel, type SegmentResult } from '../../src/models/segment.ts';
+import { segment } from '../../src/segment.ts';
 import { generatePhantom, type Phantom } from '../../src/volume/phantom/index.ts';
 import { dice, taskTruth } from '../../src/volume/phantom/truth.ts';
 
@@ -61,4 +62,11 @@ describe('the demo package on an unseen phantom', () => {
     const b = score(other, lps, 0, 'kidney_left');
     expect(Math.abs(a - b)).toBeLessThan(0.02);
   }, 120_000);
+
+  it('is what segment(ct, prompt) uses when no model is given', async () => {
+    const small = generatePhantom({ seed: SEED, shape: [48, 48, 48], spacing: [4, 4, 4] });
+    const r = await segment(small.ct, 'left kidney');
+    expect(r.prompts[0]).toMatchObject({ task: 'kidney_left', route: { kind: 'pathway' } });
+    expect(r.prompts[0].mask.shape).toEqual(small.ct.shape);
+  }, 60_000);
 });

@@ -58,6 +58,11 @@ interface Row {
   readonly falseMl: Record<string, number>;
 }
 
+/** A result column: the task for a pathway task (one label), "label@Head" for each label of a head task. */
+function column(task: string, route: { kind: string; head?: string }, label: string): string {
+  return route.kind === 'head' ? `${label}@${route.head}` : task;
+}
+
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
@@ -75,7 +80,7 @@ export async function run(args: string[]): Promise<void> {
   // Every task: the pathway tasks and the clNet head tasks (scored per label, as "label@Head").
   const tasks = model.manifest.tasks;
   const prompts = tasks.map((t) => t.prompt);
-  const columns = tasks.flatMap((t) => (t.route.kind === 'head' ? Object.keys(t.labels).map((l) => `${l}@${t.route.kind === 'head' ? t.route.head : ''}`) : [t.name]));
+  const columns = tasks.flatMap((t) => Object.keys(t.labels).map((label) => column(t.name, t.route, label)));
   process.stdout.write(`demo bench: ${dir} (${model.manifest.name}), ${cases} phantoms from seed ${first}, prompts: ${prompts.join(', ')}\n`);
   // Warm up: create every session once, so case times do not include session creation.
   const warm = generatePhantom({ seed: first, shape: [64, 64, 64], spacing: [3, 3, 3] });
@@ -94,15 +99,14 @@ export async function run(args: string[]): Promise<void> {
       const row: Row = { seed, grid: grid.name, seconds, windows: result.windows, dice: {}, falseMl: {} };
       const voxelMl = grid.spacing[0] * grid.spacing[1] * grid.spacing[2] / 1000;
       for (const p of result.prompts) {
-        const route = p.route;
         for (const [label, value] of Object.entries(p.labels)) {
-          const column = route.kind === 'head' ? `${label}@${route.head}` : p.task;
+          const key = column(p.task, p.route, label);
           const truth = taskTruth(phantom.labels, [label]);
           const mask = Uint8Array.from(p.mask.data, (v) => (v === value ? 1 : 0));
-          if (truth.some((v) => v !== 0)) row.dice[column] = dice(mask, truth, ONE);
+          if (truth.some((v) => v !== 0)) row.dice[key] = dice(mask, truth, ONE);
           else {
-            row.dice[column] = null;
-            row.falseMl[column] = mask.reduce((n, v) => n + v, 0) * voxelMl;
+            row.dice[key] = null;
+            row.falseMl[key] = mask.reduce((n, v) => n + v, 0) * voxelMl;
           }
         }
       }

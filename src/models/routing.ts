@@ -60,8 +60,9 @@ async function routerPathway(model: Model, embedding: Float32Array): Promise<num
   const k = logits.dims.at(-1)!;
   // K is the widest stage; a stage with fewer alternatives ignores its padding logits.
   const sizes = model.manifest.stages.map((s) => s.alternatives.length);
-  if (logits.dims.length !== 3 || logits.dims[1] !== stages || k !== Math.max(...sizes)) {
-    throw new UnisegError('MODEL_TENSOR_MISMATCH', `router output has dims [${logits.dims.join(', ')}]; expected [1, ${stages}, ${Math.max(...sizes)}] (stages × the widest stage's alternatives)`, {
+  const widest = Math.max(...sizes);
+  if (logits.dims.length !== 3 || logits.dims[1] !== stages || k !== widest) {
+    throw new UnisegError('MODEL_TENSOR_MISMATCH', `router output has dims [${logits.dims.join(', ')}]; expected [1, ${stages}, ${widest}] (stages × the widest stage's alternatives)`, {
       dims: logits.dims,
     });
   }

@@ -18,7 +18,6 @@ from typing import Dict, List, Tuple
 import torch
 
 from ..nets.clnet import SHARED_HEAD_INPUTS, ClNet
-from ..nets.swin_unetr import ENCODER_OUTPUTS
 from ..train.checkpoint import load
 from ..train.models import network_from_checkpoint
 from .parts import ENCODER_MODULES, BlockPart, PackagePart
@@ -70,8 +69,8 @@ def head_pathway(src: Source, heads: HeadsSource) -> List[int]:
 
 
 def head_package_parts(heads: HeadsSource, feats: Tuple[torch.Tensor, ...]) -> Tuple[List[PackagePart], Dict[str, torch.Tensor]]:
-    """One part per head, traced on the given encoder tensors (``ENCODER_OUTPUTS`` order, from the
-    package's own encoder part); also returns each head's logits from the whole ClNet."""
+    """One part per head, traced on the given encoder tensors (``enc0 … hs4``, from the package's
+    own encoder part); also returns each head's logits from the whole ClNet."""
     net = heads.net
     with torch.no_grad():
         shared = net.head_features(feats)
@@ -151,5 +150,3 @@ def heads_record(heads: HeadsSource, shared_diff: float) -> dict:
 
 
 __all__ = ['HeadsSource', 'check_shared', 'head_manifest', 'head_package_parts', 'head_pathway', 'head_tasks', 'heads_record', 'load_heads']
-# ENCODER_OUTPUTS is the order of the encoder part's outputs that head_package_parts expects.
-assert tuple(ENCODER_OUTPUTS) == ('enc0', 'enc1', 'enc2', 'enc3', 'hs3', 'hs4')

@@ -22,31 +22,11 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..nets.swin_unetr import ENCODER_OUTPUTS, POSITIONS, encode_with
+from ..nets.clnet import ENCODER_MODULES
+from ..nets.parts import IMAGE, LOGITS, BlockPart, EncoderPart
+from ..nets.swin_unetr import ENCODER_OUTPUTS, POSITIONS
 from ..package_io import write_part
 from .source import Source, sha256_file
-
-IMAGE = 'image'
-LOGITS = 'logits'
-ENCODER_MODULES = ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4')
-
-
-class EncoderPart(nn.Module):
-    def __init__(self, net: nn.Module):
-        super().__init__()
-        self.net = net
-
-    def forward(self, image: torch.Tensor):
-        return encode_with(self.net, image)
-
-
-class BlockPart(nn.Module):
-    def __init__(self, block: nn.Module):
-        super().__init__()
-        self.block = block
-
-    def forward(self, *inputs):
-        return self.block(*inputs)
 
 
 @dataclass

@@ -64,7 +64,7 @@ class ExportPart:
     head: Optional[dict] = None
 
 
-class _Encoder(nn.Module):
+class EncoderPart(nn.Module):
     def __init__(self, net: nn.Module):
         super().__init__()
         self.net = net
@@ -82,7 +82,7 @@ class _Decoder(nn.Module):
         return self.net.decode(enc0, enc1, enc2, enc3, hs3, hs4)
 
 
-class _Block(nn.Module):
+class BlockPart(nn.Module):
     def __init__(self, block: nn.Module):
         super().__init__()
         self.block = block
@@ -107,7 +107,7 @@ def swin_unetr_parts(net: SwinUNETR, roi: Sequence[int], batch: int = 1, split: 
     if not split:
         return [ExportPart('net', net, [IMAGE], [LOGITS], (v[IMAGE],))]
     return [
-        ExportPart('encoder', _Encoder(net), [IMAGE], list(ENCODER_OUTPUTS), (v[IMAGE],)),
+        ExportPart('encoder', EncoderPart(net), [IMAGE], list(ENCODER_OUTPUTS), (v[IMAGE],)),
         ExportPart('decoder', _Decoder(net), list(ENCODER_OUTPUTS), [LOGITS], tuple(v[n] for n in ENCODER_OUTPUTS)),
     ]
 
@@ -115,13 +115,13 @@ def swin_unetr_parts(net: SwinUNETR, roi: Sequence[int], batch: int = 1, split: 
 def pathway_parts(net: PathwayNet, roi: Sequence[int], batch: int = 1) -> List[ExportPart]:
     net.eval()
     v = _examples(net, roi, batch)
-    parts = [ExportPart('encoder', _Encoder(net), [IMAGE], list(ENCODER_OUTPUTS), (v[IMAGE],))]
+    parts = [ExportPart('encoder', EncoderPart(net), [IMAGE], list(ENCODER_OUTPUTS), (v[IMAGE],))]
     with torch.no_grad():
         for position, inputs, output in POSITIONS:
             example = tuple(v[n] for n in inputs)
             for k in range(net.alternatives):
                 block = net.block(position, k)
-                parts.append(ExportPart(f'{position}.{k + 1}', _Block(block), list(inputs), [output], example, stage=(position, k + 1)))
+                parts.append(ExportPart(f'{position}.{k + 1}', BlockPart(block), list(inputs), [output], example, stage=(position, k + 1)))
             v[output] = net.block(position, 0)(*example)
     return parts
 
@@ -130,13 +130,13 @@ def clnet_parts(net: ClNet, roi: Sequence[int], batch: int = 1) -> List[ExportPa
     """``encoder`` (+ ``encoder10`` with a shared bottleneck) and one ``head.<Name>`` part per head."""
     net.eval()
     v = _examples(net, roi, batch)
-    parts = [ExportPart('encoder', _Encoder(net), [IMAGE], list(ENCODER_OUTPUTS), (v[IMAGE],))]
+    parts = [ExportPart('encoder', EncoderPart(net), [IMAGE], list(ENCODER_OUTPUTS), (v[IMAGE],))]
     head_inputs = list(getattr(net, 'head_inputs', ENCODER_OUTPUTS))
     with torch.no_grad():
         if getattr(net, 'shared_bottleneck', False):
             position, inputs, output = POSITIONS[0]  # encoder10: hs4 -> dec4
             example = tuple(v[n] for n in inputs)
-            parts.append(ExportPart(position, _Block(net.encoder10), list(inputs), [output], example))
+            parts.append(ExportPart(position, BlockPart(net.encoder10), list(inputs), [output], example))
             v[output] = net.encoder10(*example)
         feats = tuple(v[n] for n in head_inputs)
         for name, spec in net.head_specs.items():
@@ -144,7 +144,7 @@ def clnet_parts(net: ClNet, roi: Sequence[int], batch: int = 1) -> List[ExportPa
             support = [f'head.{s}' for s in spec['supporting']]
             example = feats + tuple(v[s] for s in support)
             head = {'output': tensor, 'labels': dict(spec['labels']), 'supporting': list(spec['supporting'])}
-            parts.append(ExportPart(tensor, _Block(net.heads[name]), head_inputs + support, [tensor], example, head={**head, 'name': name}))
+            parts.append(ExportPart(tensor, BlockPart(net.heads[name]), head_inputs + support, [tensor], example, head={**head, 'name': name}))
             v[tensor] = net.heads[name](*example)
     return parts
 
@@ -248,6 +248,8 @@ def composition_error(net: nn.Module, parts: Sequence[ExportPart], image: torch.
 
 
 __all__ = [
+    'BlockPart',
+    'EncoderPart',
     'ExportPart',
     'OPSET',
     'check_onnx',

@@ -15,12 +15,11 @@
  *
  * Files are relative to DIR. Prints one row per part (max |ORT − torch|, max |torch|) and per bench
  * entry (session creation and median run time), writes DIR/result.json and exits 1 when a part is
- * off by more than the tolerance (or fails to run). The tolerance is scaled by each output's
- * magnitude: output t passes when max |ORT − torch| <= tolerance * max(1, max |torch_t|), i.e. it
- * is absolute for outputs within [-1, 1] and relative above. (onnxruntime's CPU
- * InstanceNormalization accumulates in float32: on the 12 x 64³ first-stage features of the
- * encoder it is ~2e-4 off float64, torch ~7e-6, so an absolute 1e-4 would refuse every 64³
- * SwinUNETR encoder.) Sessions use the engine's options
+ * off by more than the tolerance (or fails to run): a part passes when max |ORT − torch| <=
+ * tolerance over all its outputs, absolute. The "scaled" column (max |diff| / max(1, max |torch|))
+ * is printed for information. (onnxruntime's CPU InstanceNormalization is ~2e-4 off float64 on
+ * 12 x 64³ maps, so the toolchain exports instance norm as explicit axis-by-axis means instead:
+ * uniseg_tools/nets/blocks.py.) Sessions use the engine's options
  * (src/models/parts.ts): graphOptimizationLevel "all", sequential execution.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -128,7 +127,7 @@ async function checkPart(dir: string, p: PartEntry, tolerance: number, threads: 
       scaledDiff = Math.max(scaledDiff, diff / Math.max(1, mag));
     }
     await s.release();
-    return { name: p.name, maxAbsDiff, maxAbsRef, scaledDiff, ok: scaledDiff <= tolerance };
+    return { name: p.name, maxAbsDiff, maxAbsRef, scaledDiff, ok: maxAbsDiff <= tolerance };
   } catch (e) {
     return { name: p.name, maxAbsDiff: Infinity, maxAbsRef: NaN, scaledDiff: Infinity, ok: false, error: (e as Error).message };
   }
@@ -155,7 +154,7 @@ async function main() {
   const tolerance = args.tolerance ?? index.tolerance ?? 1e-4;
   const results: PartResult[] = [];
   const width = Math.max(4, ...index.parts.map((p) => p.name.length));
-  console.log(`${'part'.padEnd(width)}  max|ORT-torch|  max|torch|  scaled  ok (tolerance ${tolerance} x max(1, max|torch|))`);
+  console.log(`${'part'.padEnd(width)}  max|ORT-torch|  max|torch|  scaled  ok (max|ORT-torch| <= ${tolerance})`);
   for (const p of index.parts) {
     const r = await checkPart(args.dir, p, tolerance, args.threads);
     results.push(r);

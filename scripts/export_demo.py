@@ -45,7 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--no-fp16', action='store_true', help='store float32 weights (about twice the size)')
     p.add_argument('--skip-parity', action='store_true', help='skip the ORT-vs-torch parity check (quick development only)')
     p.add_argument('--skip-engine-check', action='store_true', help='do not load the package with the engine and resolve the distillation texts')
-    p.add_argument('--tolerance', type=float, default=1e-4, help='parity tolerance: every output needs max |ORT - torch| <= TOL * max(1, max |torch|) (default 1e-4)')
+    p.add_argument('--tolerance', type=float, default=1e-4, help='parity tolerance: every output needs max |ORT - torch| <= TOL, absolute (default 1e-4)')
     p.add_argument('--timing', action='store_true', help='also time the encoder and one encoder10 part, fp16-stored vs fp32, with onnxruntime-node')
     p.add_argument('--max-mb', type=float, default=25.0, help='refuse a package larger than this (default 25 MB)')
     p.add_argument('--threads', type=int, default=2, help='onnxruntime threads for the parity check')

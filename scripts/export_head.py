@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Export one clNet head of a heads checkpoint as an ONNX file for `uniseg heads add`.
 
-    /usr/bin/python3 scripts/export_head.py --heads runs/clnet2/last.pt --head Lungs \
-        --package models/demo -o lungs.onnx
-    npx uniseg heads add --model models/demo --name Lungs --onnx lungs.onnx --labels 1=lung_left,2=lung_right
+    /usr/bin/python3 scripts/export_head.py --heads runs/clnet-leftlung/last.pt --head LeftLung \
+        --package models/demo -o leftlung.onnx
+    npx uniseg heads add --model models/demo --name LeftLung --onnx leftlung.onnx --labels 1=lung_left
 
 The head must read the package's own tensors: the checkpoint's frozen encoder and shared
 bottleneck are compared with the package's ``encoder`` part and the ``encoder10`` alternative its
@@ -33,7 +33,7 @@ def main(argv=None) -> int:
     p.add_argument('--head', required=True, help='head name in that checkpoint')
     p.add_argument('--package', required=True, help='the package the head will be added to (its encoder must be the head\'s)')
     p.add_argument('-o', '--out', required=True, help='ONNX file to write')
-    p.add_argument('--tolerance', type=float, default=1e-4, help='parity tolerance x max(1, max|torch|) (default 1e-4)')
+    p.add_argument('--tolerance', type=float, default=1e-4, help='parity tolerance: max |ORT - torch|, absolute (default 1e-4)')
     p.add_argument('--no-fp16', action='store_true', help='float32 weights')
     args = p.parse_args(argv)
 

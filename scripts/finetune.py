@@ -43,7 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--seed', type=int, default=0, help='seed of the patches and torch (default 0)')
     p.add_argument('--freeze-encoder', action='store_true', help='pathway task: train the decoder blocks only (a head task always trains its head only)')
     p.add_argument('--threads', type=int, default=2, help='torch and onnxruntime threads (default 2)')
-    p.add_argument('--tolerance', type=float, default=1e-4, help='ORT parity: max |ORT - torch| <= TOL * max(1, max |torch|) per output (default 1e-4)')
+    p.add_argument('--tolerance', type=float, default=1e-4, help='ORT parity: max |ORT - torch| <= TOL per output, absolute (default 1e-4)')
     p.add_argument('--work', metavar='DIR', help='keep the parity tensors here')
     p.add_argument('--report', metavar='FILE', help='write the report (JSON) here')
     return p

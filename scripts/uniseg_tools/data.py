@@ -102,8 +102,8 @@ TASKS: Tuple[Task, ...] = (
     Task('kidney_tumor', 'kidney tumor', (11, 12), ('kidney tumour', 'renal tumor')),
 )
 TASK_NAMES: Tuple[str, ...] = tuple(t.name for t in TASKS)
-#: Targets no default run trains, for continual clNet heads (e.g. a ``Lungs`` head with one lung
-#: per channel, added to the demo after the fact with ``uniseg heads add``).
+#: Targets no default run trains, for continual clNet heads (e.g. the demo's ``LeftLung`` head,
+#: added after the fact with ``uniseg heads add``).
 EXTRA_TASKS: Tuple[Task, ...] = (
     Task('lung_left', 'left lung', (2,)),
     Task('lung_right', 'right lung', (3,)),

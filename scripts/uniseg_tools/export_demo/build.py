@@ -196,7 +196,7 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
             report['parity'] = parity_table(result)
             report['bench'] = result.get('bench', [])
             if not result['ok']:
-                raise ExportError(f'parity above {opts.tolerance} x max(1, max|torch|): ' + ', '.join(f'{k}={v["maxAbsDiff"]:.2e}' for k, v in report['parity'].items() if not v['ok']))
+                raise ExportError(f'parity above {opts.tolerance} (max |ORT - torch|): ' + ', '.join(f'{k}={v["maxAbsDiff"]:.2e}' for k, v in report['parity'].items() if not v['ok']))
         else:
             say('WARNING: --skip-parity: the parts were not checked against torch')
 

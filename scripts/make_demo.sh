@@ -40,18 +40,23 @@ cp "$GCIS/last.pt" "$RUN/gcis-final.pt"
   --shared-bottleneck 1 --init-heads-from-task Organs=liver Kidneys=kidney_left \
   --cache "$CACHE" --out "$RUN/clnet" --steps 300 --warmup 20
 
-# 4. A continual head added later: both lungs, one per channel; everything else frozen.
-[ "$(step_of "$RUN/clnet-lungs")" -ge 200 ] || $PY scripts/train_demo.py --mode heads \
-  --heads Organs=liver,spleen Kidneys=kidney_left,kidney_right Lungs=lung_left,lung_right \
-  --train-head Lungs --init-from "$RUN/clnet/last.pt" --init-heads-from-task Lungs=lungs \
-  --cache "$CACHE" --out "$RUN/clnet-lungs" --steps 200 --warmup 20
+# 4. A continual head added later: the left lung (a target no pathway serves), everything else
+#    frozen. One target per head: a two-class Lungs head (left 1, right 2) never told the sides
+#    apart on this encoder (models/demo/README.md, "Continual head").
+[ "$(step_of "$RUN/clnet-leftlung")" -ge 300 ] || $PY scripts/train_demo.py --mode heads \
+  --heads Organs=liver,spleen Kidneys=kidney_left,kidney_right LeftLung=lung_left \
+  --train-head LeftLung --init-from "$RUN/clnet/last.pt" --init-heads-from-task LeftLung=lungs \
+  --cache "$CACHE" --out "$RUN/clnet-leftlung" --steps 300 --warmup 20
 
 # 5. Export (fp16 weights, distilled router, ORT parity per part), then install the continual head
 #    the way users do, with `uniseg heads add`.
+#    export_demo --force rewrites the directory: keep the package's README across it.
+cp models/demo/README.md "$RUN/demo-README.md"
 $PY scripts/export_demo.py --ckpt "$RUN/gcis-final.pt" --heads "$RUN/clnet/last.pt" \
   --text "$RUN/text" --min-similarity 0.68 \
   --head-prompt Kidneys=kidneys --head-prompt "Organs=liver and spleen" --out models/demo --force
-$PY scripts/export_head.py --heads "$RUN/clnet-lungs/last.pt" --head Lungs --package models/demo -o "$RUN/lungs.onnx"
-node bin/uniseg.mjs heads add --model models/demo --name Lungs --onnx "$RUN/lungs.onnx" --labels 1=lung_left,2=lung_right
+$PY scripts/export_head.py --heads "$RUN/clnet-leftlung/last.pt" --head LeftLung --package models/demo -o "$RUN/leftlung.onnx"
+node bin/uniseg.mjs heads add --model models/demo --name LeftLung --onnx "$RUN/leftlung.onnx" --labels 1=lung_left
 rm -f models/demo/model.json.prev
+cp "$RUN/demo-README.md" models/demo/README.md
 echo "models/demo rebuilt; measure it with: npm run bench -- demo"

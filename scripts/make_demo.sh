@@ -42,7 +42,7 @@ cp "$GCIS/last.pt" "$RUN/gcis-final.pt"
 
 # 4. A continual head added later: the left lung (a target no pathway serves), everything else
 #    frozen. One target per head: a two-class Lungs head (left 1, right 2) never told the sides
-#    apart on this encoder (models/demo/README.md, "Continual head").
+#    apart on this encoder (models/demo/README.md, "How good it is").
 [ "$(step_of "$RUN/clnet-leftlung")" -ge 300 ] || $PY scripts/train_demo.py --mode heads \
   --heads Organs=liver,spleen Kidneys=kidney_left,kidney_right LeftLung=lung_left \
   --train-head LeftLung --init-from "$RUN/clnet/last.pt" --init-heads-from-task LeftLung=lungs \

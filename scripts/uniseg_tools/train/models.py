@@ -315,36 +315,6 @@ def most_common_bottleneck(pathways: Dict[str, object], tasks: Sequence[str]) ->
 
 
 @torch.no_grad()
-def split_binary_out(out: nn.Module, binary: Dict[str, torch.Tensor]) -> bool:
-    """Initialise a C-class ``out`` block (``conv.conv.weight`` [C, F + S, 1, 1, 1], ``conv.conv.bias``
-    [C]) from a task's 2-channel one ([2, F, 1, 1, 1]): class 0 takes the background row, every
-    class 1..C-1 the foreground row, and the S supporting-logit inputs start at weight 0. Returns
-    False (nothing changed) when the shapes do not fit that pattern.
-
-    Why: a head whose classes split one task's foreground (left / right lung from "lungs") then
-    starts with background right and the classes tied, so training only has to learn what tells
-    the classes apart. From a fresh ``out`` the first class to pick up the shared foreground
-    feature took every lung and the other one was pushed to background, where it stayed
-    (right lung Dice 0 after 200 steps)."""
-    own = out.state_dict()
-    w, b = binary.get('conv.conv.weight'), binary.get('conv.conv.bias')
-    ow, ob = own.get('conv.conv.weight'), own.get('conv.conv.bias')
-    if w is None or b is None or ow is None or ob is None or set(binary) != set(own):
-        return False
-    if w.shape[0] != 2 or ow.shape[0] < 2 or ow.shape[1] < w.shape[1] or tuple(ow.shape[2:]) != tuple(w.shape[2:]):
-        return False
-    f = w.shape[1]
-    new_w = torch.zeros_like(ow)
-    new_w[0, :f] = w[0]
-    new_w[1:, :f] = w[1]
-    new_b = torch.empty_like(ob)
-    new_b[0] = b[0]
-    new_b[1:] = b[1]
-    out.load_state_dict({'conv.conv.weight': new_w, 'conv.conv.bias': new_b}, strict=True)
-    return True
-
-
-@torch.no_grad()
 def init_clnet_from_pathways(
     net: nn.Module,
     state: Dict[str, torch.Tensor],
@@ -361,10 +331,8 @@ def init_clnet_from_pathways(
       ``encoder10.<alternative-1>`` (the network must have ``shared_bottleneck``);
     - ``head_tasks`` {head: task}: the head's ``decoder5..decoder1`` ← the blocks of the task's
       pathway (``pathways[task]``, 1-based); a head with its own ``encoder10`` gets that
-      position's block too; ``out`` is copied when its shape agrees (same channel count, no
-      supporting heads); a wider head (C > 2 classes and/or supporting logits) gets the task's
-      2-channel ``out`` *split* (``split_binary_out``): channel 0 from its background, every class
-      from its foreground, the supporting inputs at zero."""
+      position's block too; ``out`` only when its shape agrees (same channel count, no supporting
+      heads), otherwise it keeps its fresh initialisation."""
     from ..nets.clnet import ENCODER_MODULES as CL_ENCODER
     from ..nets.swin_unetr import POSITION_NAMES
 
@@ -401,10 +369,7 @@ def init_clnet_from_pathways(
                 sub = {key[len(prefix) :]: v for key, v in state.items() if key.startswith(prefix)}
                 own = target.state_dict()
                 if set(sub) != set(own) or any(tuple(sub[x].shape) != tuple(own[x].shape) for x in own):
-                    if split_binary_out(target, sub):
-                        copied.append(f'out.{alt} (split: background -> 0, foreground -> 1..{own["conv.conv.bias"].shape[0] - 1})')
-                    else:
-                        kept.append(position)
+                    kept.append(position)
                     continue
             _copy_block(target, state, prefix)
             copied.append(f'{position}.{alt}')

@@ -50,7 +50,7 @@ def instance_norm(x: torch.Tensor) -> torch.Tensor:
         # onnxruntime's CPU kernel sums a whole 64^3 map in float32 and lands ~2e-4 from float64 on
         # the first-stage features (torch: ~7e-6); the axis-by-axis means below stay ~5e-6 away,
         # which keeps every exported part within an absolute 1e-4 of torch. Same maths (biased
-        # variance, eps inside the root), a few more passes over the map (~1 ms per 12 x 64^3).
+        # variance, eps inside the root), at the cost of a few more passes over the map.
         d = x - _spatial_mean(x)
         return d / torch.sqrt(_spatial_mean(d * d) + NORM_EPS)
     return F.instance_norm(x, eps=NORM_EPS)

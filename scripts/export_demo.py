@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import sys
-import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -58,11 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
-    import torch
+    from uniseg_tools.package_io import quiet_export_warnings
 
-    # tracing the Swin encoder warns about Python ints/bools taken from shapes (fixed at the roi)
-    warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
-    warnings.filterwarnings('ignore', message='.*ONNX export.*|.*Constant folding.*|.*shape inference.*', category=UserWarning)
+    quiet_export_warnings()
     try:
         aliases = parse_aliases(args.alias)
     except argparse.ArgumentTypeError as e:

@@ -20,7 +20,6 @@ import argparse
 import json
 import os
 import sys
-import warnings
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -57,10 +56,9 @@ def main(argv=None) -> int:
     if args.cases is not None and args.cases < 1:
         print('error: --cases must be at least 1', file=sys.stderr)
         return 2
-    import torch
+    from uniseg_tools.package_io import quiet_export_warnings
 
-    warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
-    warnings.filterwarnings('ignore', message='.*ONNX export.*|.*Constant folding.*|.*shape inference.*', category=UserWarning)
+    quiet_export_warnings()
     opts = Options(
         src=args.src,
         out=args.out,

@@ -145,6 +145,16 @@ def read_part_state(onnx_path: str, state_only: bool = True) -> Dict[str, torch.
     return out
 
 
+def quiet_export_warnings() -> None:
+    """Silence the warnings every part export prints and nobody can act on: tracing the Swin
+    encoder turns shape-derived Python ints/bools into constants (fixed at the roi), and the
+    exporter's notes on constant folding and shape inference."""
+    import warnings
+
+    warnings.filterwarnings('ignore', category=torch.jit.TracerWarning)
+    warnings.filterwarnings('ignore', message='.*ONNX export.*|.*Constant folding.*|.*shape inference.*', category=UserWarning)
+
+
 def export_model_proto(
     module: nn.Module, example: Tuple[torch.Tensor, ...], inputs: Sequence[str], outputs: Sequence[str], opset: int = OPSET
 ) -> onnx.ModelProto:

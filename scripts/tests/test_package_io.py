@@ -174,5 +174,20 @@ class ExportHelpersTest(unittest.TestCase):
         self.assertTrue(bool((logits[:, 0, 1:] < PAD / 2).all()) and bool((logits[:, 2, 2] < PAD / 2).all()))
 
 
+class ExportDemoRefusesBadCheckpoints(unittest.TestCase):
+    def test_missing_or_foreign_checkpoint_is_an_export_error(self):
+        from uniseg_tools.export_demo.build import ExportError, Options, export
+
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, 'pkg')
+            with self.assertRaisesRegex(ExportError, 'no such file'):
+                export(Options(ckpt=os.path.join(tmp, 'missing.pt'), text=tmp, out=out), say=lambda _: None)
+            foreign = os.path.join(tmp, 'foreign.pt')
+            torch.save({'weights': torch.zeros(1)}, foreign)
+            with self.assertRaisesRegex(ExportError, 'not a uniseg training checkpoint'):
+                export(Options(ckpt=foreign, text=tmp, out=out), say=lambda _: None)
+            self.assertFalse(os.path.exists(out))
+
+
 if __name__ == '__main__':
     unittest.main()

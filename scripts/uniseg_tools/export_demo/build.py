@@ -79,7 +79,12 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
     if os.path.exists(out) and not opts.force:
         raise ExportError(f'{out} exists; pass --force to replace it')
     report: dict = {}
-    src = load_source(opts.ckpt)
+    if not os.path.isfile(opts.ckpt):
+        raise ExportError(f'--ckpt {opts.ckpt}: no such file')
+    try:
+        src = load_source(opts.ckpt)
+    except ValueError as e:  # not a pathways training checkpoint
+        raise ExportError(str(e)) from e
     say(f'checkpoint {src.path} step {src.step} sha256 {src.sha256[:12]}')
     for t in src.tasks:
         say(f'  {t.name:<14} trained pathway {",".join(map(str, src.pathways[t.name]))} -> package {",".join(map(str, src.renumber(src.pathways[t.name])))}')

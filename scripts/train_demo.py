@@ -77,6 +77,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--tasks', default=','.join(D.TASK_NAMES), help='tasks to train (pathways)')
     g.add_argument('--heads', nargs='+', default=[], metavar='NAME=TASKS[:SUPPORT]', help='clNet heads, e.g. Organs=liver,spleen Tumor=kidney_tumor:Kidneys')
     g.add_argument('--freeze-encoder', action='store_true', help='keep the shared encoder fixed (always on in heads mode)')
+    g.add_argument('--freeze-bottleneck', action='store_true',
+                   help='pathways mode: keep encoder10 (every alternative) fixed too, with the encoder; clNet heads trained on the --init-from '
+                   'checkpoint then still read the features they were trained on, so only the decoder blocks and out train')
     g.add_argument('--train-head', action='append', default=[], metavar='NAME', help='heads mode: train only this head (repeatable); everything else frozen')
     g.add_argument('--init-from', default='', metavar='CKPT', help='initialise matching weights from a checkpoint (its EMA copy)')
     g.add_argument('--shared-bottleneck', default='0', metavar='ALT',
@@ -89,7 +92,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--steps', type=int, default=None, help='total optimiser steps (default 2000; on --resume: the checkpoint\'s)')
     g.add_argument('--tasks-per-step', type=int, default=3, help='tasks decoded per patch (pathways)')
     g.add_argument('--lr', type=float, default=5e-4, help='AdamW peak learning rate')
-    g.add_argument('--pin-pathways', action='store_true', help='with --resume (pathways): fix each task\'s current pathway, moving tasks that share one to distinct pathways, and train on with the router bypassed')
+    g.add_argument('--pin-pathways', action='store_true', help='with --resume or --init-from a pathways checkpoint: fix each task\'s pathway in that checkpoint, moving tasks that share one to distinct pathways, and train with the router bypassed')
     g.add_argument('--stop-at', type=int, default=0, metavar='STEP', help='stop after STEP (checkpoint, exit 0) without finishing the --steps schedule; resume later')
     g.add_argument('--pin', action='append', metavar='TASK=PATHWAY', help='with --pin-pathways: pin TASK to this 1-based pathway instead of its current one (repeatable)')
     g.add_argument('--router-lr-mult', type=float, default=5.0, help='learning-rate factor of the router and task embeddings')
@@ -156,6 +159,16 @@ def main(argv=None) -> int:
         print(f'error: seeds both in training and validation: {sorted(overlap)[:10]}', file=sys.stderr)
         return 2
 
+    if (args.pin_pathways or args.pin) and not (args.resume or args.init_from):
+        print('error: --pin-pathways / --pin take the pathways of a checkpoint: give --resume or --init-from', file=sys.stderr)
+        return 2
+    if args.pin and not args.pin_pathways:
+        print('error: --pin needs --pin-pathways', file=sys.stderr)
+        return 2
+    if args.freeze_bottleneck and (args.mode != 'pathways' or args.resume):
+        print('error: --freeze-bottleneck is a pathways-mode option for a new run (heads mode always freezes the shared bottleneck)', file=sys.stderr)
+        return 2
+
     if args.resume:
         path = os.path.join(args.out or DEFAULT_OUT, 'last.pt') if args.resume == 'auto' else args.resume
         # Only options given on this command line override the checkpoint's config.
@@ -193,6 +206,12 @@ def main(argv=None) -> int:
     if shared < -1:
         print('error: --shared-bottleneck takes a 1-based alternative, auto or 0', file=sys.stderr)
         return 2
+    pinned = {}
+    if args.pin_pathways:
+        if args.mode != 'pathways':
+            print('error: --pin-pathways is a pathways-mode option', file=sys.stderr)
+            return 2
+        pinned = pinned_from_checkpoint(args.init_from, args.pin or ())
     cfg = TrainConfig(
         mode=args.mode,
         tasks=[t for t in args.tasks.split(',') if t],
@@ -221,7 +240,9 @@ def main(argv=None) -> int:
         ema_decay=args.ema_decay,
         tau_start=args.tau[0],
         tau_end=args.tau[-1],
-        freeze_encoder=args.freeze_encoder,
+        freeze_encoder=args.freeze_encoder or args.freeze_bottleneck,
+        freeze_bottleneck=args.freeze_bottleneck,
+        pinned_pathways=pinned,
         train_heads=list(args.train_head),
         init_from=args.init_from,
         shared_bottleneck=shared,

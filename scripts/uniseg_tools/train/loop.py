@@ -84,6 +84,9 @@ class TrainConfig:
     """Task choice weight is (present ? present_weight : 1) * (dice_floor + 1 - recent Dice)."""
     # continual / frozen
     freeze_encoder: bool = False
+    freeze_bottleneck: bool = False
+    """pathways mode: ``encoder10`` (every alternative) is frozen with the encoder, so clNet heads
+    trained on the ``init_from`` checkpoint's encoder and bottleneck stay valid."""
     train_heads: List[str] = field(default_factory=list)
     """heads mode: only these heads train (empty = all)."""
     init_from: str = ''
@@ -227,6 +230,10 @@ class Trainer:
         frozen: List[nn.Module] = []
         if cfg.freeze_encoder or cfg.mode == 'heads':
             frozen += self.model.encoder_modules()
+        if cfg.freeze_bottleneck:
+            if cfg.mode != 'pathways':
+                raise ValueError('freeze_bottleneck is a pathways-mode option (heads mode freezes the shared bottleneck itself)')
+            frozen.append(self.model.net.encoder10)
         if cfg.mode == 'heads' and cfg.train_heads:
             unknown = set(cfg.train_heads) - set(cfg.heads)
             if unknown:
@@ -242,7 +249,7 @@ class Trainer:
                 p.requires_grad_(False)
 
     def encoder_frozen(self) -> bool:
-        return self.cfg.freeze_encoder or self.cfg.mode == 'heads'
+        return self.cfg.freeze_encoder or self.cfg.freeze_bottleneck or self.cfg.mode == 'heads'
 
     def _check_init(self):
         """Loads ``cfg.init_from`` and checks the shared-bottleneck options against it (before the

@@ -3,7 +3,7 @@
 #
 #   bash scripts/make_demo.sh [RUN_DIR]        # default RUN_DIR: scripts/.cache/demo-run
 #
-# About 2 h 45 min of CPU on 2 cores (the gCIS network is most of it); every phase resumes from its
+# About 4 h 15 min of CPU on 2 cores (the gCIS network is most of it); every phase resumes from its
 # checkpoint, so the script can be stopped and started again (phases already done are skipped).
 # The gCIS run went through five schedules, in this order, because it was fitted into the time of
 # working sessions; the phases below replay them with --stop-at so the same seed walks the same
@@ -34,6 +34,12 @@ gcis() { $PY scripts/train_demo.py --cache "$CACHE" --out "$GCIS" "$@"; }
 [ "$(step_of "$GCIS")" -ge 950 ] || gcis --resume --steps 950 --pin-pathways --pin liver=1,2,1,2,3,1,2
 cp "$GCIS/last.pt" "$RUN/gcis-final.pt"
 
+# 2b. The decoder blocks trained on (session 4), with the encoder and encoder10 frozen, so the
+#     heads of phase 3 (trained on gcis-final.pt) still read exactly the features they learnt on.
+[ "$(step_of "$RUN/gcis-polish")" -ge 1600 ] || $PY scripts/train_demo.py --cache "$CACHE" --out "$RUN/gcis-polish" \
+  --init-from "$RUN/gcis-final.pt" --pin-pathways --freeze-bottleneck \
+  --steps 1600 --lr 3e-4 --warmup 50 --ema-decay 0.997 --val-every 800
+
 # 3. clNet heads on the frozen gCIS encoder and its encoder10 alternative 1.
 [ "$(step_of "$RUN/clnet")" -ge 300 ] || $PY scripts/train_demo.py --mode heads \
   --heads Organs=liver,spleen Kidneys=kidney_left,kidney_right --init-from "$RUN/gcis-final.pt" \
@@ -52,7 +58,7 @@ cp "$GCIS/last.pt" "$RUN/gcis-final.pt"
 #    the way users do, with `uniseg heads add`.
 #    export_demo --force rewrites the directory: keep the package's README across it.
 cp models/demo/README.md "$RUN/demo-README.md"
-$PY scripts/export_demo.py --ckpt "$RUN/gcis-final.pt" --heads "$RUN/clnet/last.pt" \
+$PY scripts/export_demo.py --ckpt "$RUN/gcis-polish/last.pt" --heads "$RUN/clnet/last.pt" \
   --text "$RUN/text" --min-similarity 0.68 \
   --head-prompt Kidneys=kidneys --head-prompt "Organs=liver and spleen" --out models/demo --force
 $PY scripts/export_head.py --heads "$RUN/clnet-leftlung/last.pt" --head LeftLung --package models/demo -o "$RUN/leftlung.onnx"

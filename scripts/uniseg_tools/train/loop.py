@@ -181,7 +181,7 @@ class Trainer:
         self.model = model_factory(cfg, self.tasks).to(self.device)
         if cfg.init_from:
             self._init_from(cfg.init_from, init_obj)
-        elif cfg.mode == 'heads' or cfg.freeze_encoder:
+        elif self.encoder_frozen():
             log('warning: the encoder is frozen at its random initialisation (no --init-from)')
         self._freeze()
         self.ema = EMA(self.model, cfg.ema_decay)
@@ -228,7 +228,7 @@ class Trainer:
     def frozen_modules(self) -> List[nn.Module]:
         cfg = self.cfg
         frozen: List[nn.Module] = []
-        if cfg.freeze_encoder or cfg.mode == 'heads':
+        if self.encoder_frozen():
             frozen += self.model.encoder_modules()
         if cfg.freeze_bottleneck:
             if cfg.mode != 'pathways':
@@ -249,6 +249,8 @@ class Trainer:
                 p.requires_grad_(False)
 
     def encoder_frozen(self) -> bool:
+        """Whether the shared encoder is fixed: ``freeze_encoder``, ``freeze_bottleneck`` (which
+        implies it) or heads mode."""
         return self.cfg.freeze_encoder or self.cfg.freeze_bottleneck or self.cfg.mode == 'heads'
 
     def _check_init(self):

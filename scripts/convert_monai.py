@@ -46,7 +46,7 @@ import torch.nn as nn  # noqa: E402
 from uniseg_tools.export_demo.node import tsx_command as node_tsx_command  # noqa: E402
 from uniseg_tools.nets.parts import IMAGE, LOGITS, composition_error, export_parts, sha256_file, swin_unetr_parts  # noqa: E402
 from uniseg_tools.nets.swin import MERGE_OFFSETS  # noqa: E402
-from uniseg_tools.nets.swin_unetr import SIZE_MULTIPLE, SwinUNETR, encoder_state, load_monai_state  # noqa: E402
+from uniseg_tools.nets.swin_unetr import ENCODER_MODULES, SIZE_MULTIPLE, SwinUNETR, encoder_state, load_monai_state  # noqa: E402
 
 MANIFEST_FORMAT = 'uniseg.model/1'
 WRAPPERS = ('state_dict', 'model', 'net')
@@ -362,7 +362,7 @@ class SwinUNETRDecoder(SwinUNETR):
 
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
-        for m in ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4'):
+        for m in ENCODER_MODULES:
             delattr(self, m)
 
     def forward(self, enc0, enc1, enc2, enc3, hs3, hs4):  # type: ignore[override]

@@ -18,9 +18,10 @@ from typing import Dict, List, Tuple
 import torch
 
 from ..nets.clnet import SHARED_HEAD_INPUTS, ClNet
+from ..nets.swin_unetr import ENCODER_MODULES
 from ..train.checkpoint import load
 from ..train.models import network_from_checkpoint
-from .parts import ENCODER_MODULES, BlockPart, PackagePart
+from .parts import BlockPart, PackagePart
 from .source import Source, sha256_file
 
 

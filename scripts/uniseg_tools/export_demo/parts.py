@@ -22,9 +22,8 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from ..nets.clnet import ENCODER_MODULES
 from ..nets.parts import IMAGE, LOGITS, BlockPart, EncoderPart
-from ..nets.swin_unetr import ENCODER_OUTPUTS, POSITIONS
+from ..nets.swin_unetr import ENCODER_MODULES, ENCODER_OUTPUTS, POSITIONS
 from ..package_io import write_part
 from .source import Source, sha256_file
 

@@ -30,7 +30,7 @@ import torch.nn as nn
 
 from ..export_demo.parts import BlockPart, EncoderPart
 from ..nets.clnet import SHARED_HEAD_INPUTS, ClNet
-from ..nets.swin_unetr import SwinUNETR
+from ..nets.swin_unetr import ENCODER_MODULES, SwinUNETR
 from ..package_io import FP32_SUFFIX, read_part_state
 from .package import FinetuneError, Package
 
@@ -170,7 +170,7 @@ def load_parts(pkg: Package, net: nn.Module, states: Dict[str, Dict[str, torch.T
     for part, state in states.items():
         for init, value in state.items():
             name = _target_name(pkg, part, init, targets)
-            if pkg.parts[part].kind == 'encoder' and name.split('.')[0] not in ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4'):
+            if pkg.parts[part].kind == 'encoder' and name.split('.')[0] not in ENCODER_MODULES:
                 name = ''
             if not name or name not in own:
                 unused.append((part, init))

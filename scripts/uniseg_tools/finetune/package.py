@@ -23,7 +23,7 @@ import os
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional
 
-from ..nets.swin_unetr import POSITION_NAMES
+from ..nets.swin_unetr import ENCODER_MODULES, POSITION_NAMES
 
 MODEL_FORMAT = 'uniseg.model/1'
 RECORD_FORMAT = 'uniseg.training-record/1'
@@ -31,7 +31,6 @@ MANIFEST_FILE = 'model.json'
 #: ``training.network.class`` values whose networks scripts/finetune.py rebuilds.
 KNOWN_NETWORKS = ('uniseg_tools.nets.pathways.PathwayNet', 'uniseg_tools.nets.clnet.ClNet', 'uniseg_tools.nets.swin_unetr.SwinUNETR')
 NETWORK_FIELDS = ('in_channels', 'feature_size', 'depths', 'num_heads')
-ENCODER_MODULES = ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4')
 EXPORT_HINT = 'export one task first: node bin/uniseg.mjs export --model DIR --prompt "TASK" -o EXPORTED'
 
 

@@ -34,10 +34,9 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import torch
 import torch.nn as nn
 
-from .swin_unetr import ENCODER_OUTPUTS, POSITION_NAMES, POSITIONS, _init_encoder, encode_with, make_position_block
+from .swin_unetr import ENCODER_MODULES, ENCODER_OUTPUTS, POSITION_NAMES, POSITIONS, _init_encoder, encode_with, make_position_block
 
 HEAD_NAME = re.compile(r'^[A-Za-z0-9_-]+$')
-ENCODER_MODULES = ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4')
 #: What a head of a shared-bottleneck ClNet reads (before its supporting heads' logits), in the
 #: order its blocks consume them: the shared ``encoder10`` output, then the skips, deep to shallow.
 SHARED_HEAD_INPUTS: Tuple[str, ...] = ('dec4', 'hs3', 'enc3', 'enc2', 'enc1', 'enc0')

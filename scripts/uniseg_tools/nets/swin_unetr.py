@@ -129,9 +129,13 @@ def encode_with(m: nn.Module, x: torch.Tensor) -> Tuple[torch.Tensor, ...]:
     return m.encoder1(x), m.encoder2(hs[0]), m.encoder3(hs[1]), m.encoder4(hs[2]), hs[3], hs[4]
 
 
+#: The encoder's modules (MONAI names); everything else is the decoder.
+ENCODER_MODULES = ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4')
+
+
 def encoder_state(m: nn.Module) -> Dict[str, torch.Tensor]:
     """State of the encoder modules (MONAI names) held by ``m``."""
-    return OrderedDict((k, v) for k, v in m.state_dict().items() if k.split('.')[0] in ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4'))
+    return OrderedDict((k, v) for k, v in m.state_dict().items() if k.split('.')[0] in ENCODER_MODULES)
 
 
 class SwinUNETR(nn.Module):
@@ -187,6 +191,7 @@ def parameter_count(net: nn.Module) -> int:
 
 
 __all__: List[str] = [
+    'ENCODER_MODULES',
     'ENCODER_OUTPUTS',
     'POSITIONS',
     'POSITION_NAMES',

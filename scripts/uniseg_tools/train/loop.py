@@ -27,6 +27,7 @@ import torch
 import torch.nn as nn
 
 from .. import data as D
+from ..nets.swin_unetr import ENCODER_MODULES
 from . import checkpoint as ckpt
 from .ema import EMA
 from .losses import dice_ce_binary, dice_ce_multiclass
@@ -330,7 +331,7 @@ class Trainer:
         elif not encoder:
             # Same encoder? (the pathways checkpoint may have trained on since)
             own = net.state_dict()
-            differ = [k for k, v in state.items() if k.split('.')[0] in ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4') and k in own and not torch.equal(own[k], v)]
+            differ = [k for k, v in state.items() if k.split('.')[0] in ENCODER_MODULES and k in own and not torch.equal(own[k], v)]
             if differ:
                 self.log(f'warning: the encoder of {path} differs from the one loaded ({len(differ)} tensors; it trained on?); its blocks still serve as an initialisation')
         for line in init_clnet_from_pathways(net, state, pathways, alternative, heads, encoder=encoder):

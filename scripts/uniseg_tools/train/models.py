@@ -24,10 +24,8 @@ import torch
 import torch.nn as nn
 
 from ..data import Task
+from ..nets.swin_unetr import ENCODER_MODULES
 from .routing import SimpleRouter, TaskEmbeddings, gumbel_softmax_st, pathway_of
-
-#: Module names of the shared encoder (MONAI's) in PathwayNet / ClNet.
-ENCODER_MODULES = ('swinViT', 'encoder1', 'encoder2', 'encoder3', 'encoder4')
 
 
 def _encoder_modules(net: nn.Module) -> List[nn.Module]:
@@ -333,7 +331,6 @@ def init_clnet_from_pathways(
       pathway (``pathways[task]``, 1-based); a head with its own ``encoder10`` gets that
       position's block too; ``out`` only when its shape agrees (same channel count, no supporting
       heads), otherwise it keeps its fresh initialisation."""
-    from ..nets.clnet import ENCODER_MODULES as CL_ENCODER
     from ..nets.swin_unetr import POSITION_NAMES
 
     report: List[str] = []
@@ -341,7 +338,7 @@ def init_clnet_from_pathways(
     if k == 0:
         raise ValueError('not a PathwayNet state: no encoder10.<k> blocks')
     if encoder:
-        n = sum(_copy_block(getattr(net, m), state, m + '.') for m in CL_ENCODER)
+        n = sum(_copy_block(getattr(net, m), state, m + '.') for m in ENCODER_MODULES)
         report.append(f'shared encoder (swinViT, encoder1..4): {n} tensors')
     if alternative:
         if not getattr(net, 'shared_bottleneck', False):

@@ -1,6 +1,6 @@
 /**
  * Parity of exported ONNX parts against their torch modules, run with the engine's onnxruntime-node
- * (Python has no onnxruntime). scripts/export_demo.py writes a directory with `index.json` and raw
+ * (Python has no onnxruntime). `uniseg_tools export` writes a directory with `index.json` and raw
  * little-endian float32 tensors, calls this script and refuses to write the package unless every
  * part is within the tolerance.
  *

@@ -16,7 +16,7 @@
  *
  * Tasks come from --manifest (a package manifest.json: tasks[].name/prompt/aliases, and its
  * prompting.minSimilarity and textEncoder.template as defaults) or else from DIR/training.json
- * (written by scripts/train_text_encoder.py). When training.json has probe embeddings made with
+ * (written by `uniseg_tools text`). When training.json has probe embeddings made with
  * the same template, they are compared with what transformers.js computes (export parity).
  */
 import { existsSync, readFileSync } from 'node:fs';

@@ -1,6 +1,6 @@
 /**
  * Text embeddings exactly as the engine computes them, for the Python toolchain (router
- * distillation in scripts/export_demo.py). Loads a CLIP text encoder directory with
+ * distillation in `uniseg_tools export`). Loads a CLIP text encoder directory with
  * src/prompt/clip.ts (same normalisation, template and L2 normalisation as a package's encoder),
  * or a whole package, and embeds a JSON list of strings.
  *

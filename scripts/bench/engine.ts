@@ -1,10 +1,10 @@
 /**
  * `npm run bench -- engine`: the engine against the Python reference on the same network, run
- * side by side. Packages come from scripts/make_bench_packages.py (built once into
+ * side by side. Packages come from `python3 -m uniseg_tools bench-packages` (built once into
  * .tmp/bench/engine): MONAI's SwinUNETR (fixture weights) as a plain package with its torch
  * weights, and an 8-task gCIS pathway package. Each measurement runs in a fresh child process.
  *
- * Prints: uniseg end to end vs scripts/reference_segment.py (PyTorch) on a 3 mm abdomen phantom;
+ * Prints: uniseg end to end vs `python3 -m uniseg_tools reference` (PyTorch) on a 3 mm abdomen phantom;
  * the share of uniseg's time outside ONNX Runtime's run(); 1 vs 8 prompts on the pathway package;
  * peak RSS segmenting a 512x512x400 CT with the model at 3 mm.
  */
@@ -87,9 +87,9 @@ export async function run(args: string[]): Promise<void> {
 async function prepare(): Promise<void> {
   await mkdir(DIR, { recursive: true });
   if (!existsSync(join(DIR, 'swin', 'model.json')) || !existsSync(join(DIR, 'pathways8', 'model.json'))) {
-    process.stdout.write('building bench packages with scripts/make_bench_packages.py (about a minute) ...\n');
-    const built = spawnSync(PYTHON, [join(ROOT, 'scripts', 'make_bench_packages.py'), '--out', DIR], { stdio: 'inherit' });
-    if (built.status !== 0) throw new Error('scripts/make_bench_packages.py failed (it needs /usr/bin/python3 with torch and onnx)');
+    process.stdout.write('building bench packages with python3 -m uniseg_tools bench-packages (about a minute) ...\n');
+    const built = spawnSync(PYTHON, ['-m', 'uniseg_tools', 'bench-packages', '--out', DIR], { stdio: 'inherit', cwd: ROOT });
+    if (built.status !== 0) throw new Error('uniseg_tools bench-packages failed (it needs /usr/bin/python3 with torch and onnx)');
   }
   if (!existsSync(CT)) {
     const { ct } = generatePhantom({ seed: 77, shape: [128, 128, 96], spacing: [3, 3, 3], orientation: 'RAS' });
@@ -120,11 +120,12 @@ async function child(pkg: string, ctPath: string, prompts: string[]): Promise<vo
 }
 
 function pythonReference(pkg: string, ct: string, prompt: string): ChildResult {
-  const result = spawnSync(PYTHON, [join(ROOT, 'scripts', 'reference_segment.py'), '--package', pkg, '--ct', ct, '--prompt', prompt, '--threads', String(THREADS), '--json'], {
+  const result = spawnSync(PYTHON, ['-m', 'uniseg_tools', 'reference', '--package', pkg, '--ct', ct, '--prompt', prompt, '--threads', String(THREADS), '--json'], {
+    cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 16 * MB,
   });
-  if (result.status !== 0) throw new Error(`reference_segment.py failed: ${result.stderr}`);
+  if (result.status !== 0) throw new Error(`uniseg_tools reference failed: ${result.stderr}`);
   const report = JSON.parse(result.stdout.trim().split('\n').pop()!) as { windows: number; medianMs: { preprocess: number; total: number } };
   const total = report.medianMs.total / 1000;
   return { seconds: total, loadSeconds: 0, readSeconds: report.medianMs.preprocess / 1000, segmentSeconds: total, ortSeconds: 0, windows: report.windows, peakRss: 0 };

@@ -145,7 +145,7 @@ const manifestObject = z.object({
     .optional(),
   /**
    * Written by the Python toolchain: how to rebuild the PyTorch modules behind the parts (network
-   * config, part → module prefix) so scripts/finetune.py can continue training. Not read by the engine.
+   * config, part → module prefix) so `python3 -m uniseg_tools finetune` can continue training. Not read by the engine.
    */
   training: z.record(z.string(), z.unknown()).optional(),
 });

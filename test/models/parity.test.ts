@@ -1,5 +1,5 @@
 /**
- * Parity with the independent Python reference (scripts/uniseg_tools/reference.py, PyTorch):
+ * Parity with the independent Python reference (uniseg_tools/reference.py, PyTorch):
  * same networks, same volumes; probabilities on the input grid within 1e-4 and identical masks
  * (up to the voxels the reference marked as within 1e-4 of flipping).
  */

@@ -1,4 +1,4 @@
-/** The tiny CLIP fixture (scripts/make_clip_fixture.py) and broken copies of it. */
+/** The tiny CLIP fixture (test/fixtures/clip-tiny/make.py) and broken copies of it. */
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -265,7 +265,7 @@ describe.skipIf(!hasNibabel)('nibabel reads what uniseg writes', () => {
       await writeVolume(path, v);
       paths.push(path);
     }
-    const run = spawnSync('/usr/bin/python3', [join(root, 'scripts', 'nifti_reference.py'), 'inspect', ...paths], { encoding: 'utf8' });
+    const run = spawnSync('/usr/bin/python3', [join(root, 'test', 'fixtures', 'nifti', 'make.py'), 'inspect', ...paths], { encoding: 'utf8' });
     expect(run.status, run.stderr).toBe(0);
     const seen = JSON.parse(run.stdout);
     cases.forEach(([, v], n) => {

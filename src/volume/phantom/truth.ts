@@ -34,7 +34,7 @@ export function dice(mask: ArrayLike<number>, truth: ArrayLike<number>, values: 
 }
 
 /**
- * Ground truth of a segmentation *task* as the demo package is trained (scripts/uniseg_tools/data.py):
+ * Ground truth of a segmentation *task* as the demo package is trained (uniseg_tools/data.py):
  * an organ includes the tumour inside it — liver = liver + liver tumour, kidney_left = left kidney
  * + a kidney tumour in it — and lungs/kidneys are groups. Tumours go to the kidney they touch most
  * (26-neighbours), per 26-connected tumour component, as the training cache splits them. Other names

@@ -14,6 +14,7 @@ from typing import Dict, List, Optional, Tuple
 #: command -> (module, one line for --help). Modules are imported only when their command runs.
 COMMANDS: Dict[str, Tuple[str, str]] = {
     'train': ('uniseg_tools.commands.train', 'train gCIS pathways or clNet heads (phantoms, real CTs), resumable'),
+    'openkbp-cache': ('uniseg_tools.commands.openkbp_cache', 'the OpenKBP head-and-neck CTs -> a training cache (partial labels recorded)'),
     'export': ('uniseg_tools.commands.export', 'a training checkpoint + text encoder -> a model package (ORT parity checked)'),
     'export-head': ('uniseg_tools.commands.export_head', 'one clNet head of a heads checkpoint -> an ONNX part for `uniseg heads add`'),
     'finetune': ('uniseg_tools.commands.finetune', 'finetune one exported task into a package of the same shape'),

@@ -110,9 +110,25 @@ EXTRA_TASKS: Tuple[Task, ...] = (
 )
 
 
+#: Head-and-neck organs at risk, from real CTs (OpenKBP, ``realct.openkbp``: cache labels 21..27).
+#: Left and right are the patient's, as everywhere in uniseg.
+HN_TASKS: Tuple[Task, ...] = (
+    Task('brainstem', 'brainstem', (21,), ('brain stem',)),
+    Task('spinal_cord', 'spinal cord', (22,), ('cord', 'spinal canal')),
+    Task('parotid_right', 'right parotid', (23,), ('right parotid gland', 'parotid gland right', 'r parotid', 'parotid right')),
+    Task('parotid_left', 'left parotid', (24,), ('left parotid gland', 'parotid gland left', 'l parotid', 'parotid left')),
+    Task('esophagus', 'esophagus', (25,), ('oesophagus', 'gullet')),
+    Task('larynx', 'larynx', (26,), ('voice box',)),
+    Task('mandible', 'mandible', (27,), ('jaw', 'lower jaw', 'jaw bone')),
+)
+#: Tasks a phantom (a torso without head or neck) knows to be absent; the phantom has no spinal
+#: cord or oesophagus label although real torsos have both, so those stay unknown there.
+PHANTOM_ABSENT: Tuple[str, ...] = ('brainstem', 'parotid_right', 'parotid_left', 'larynx', 'mandible')
+
+
 def task_table(names: Optional[Sequence[str]] = None) -> List[Task]:
     """The tasks called ``names`` (all of them by default), in the given order."""
-    by_name = {t.name: t for t in TASKS + EXTRA_TASKS}
+    by_name = {t.name: t for t in TASKS + EXTRA_TASKS + HN_TASKS}
     if names is None:
         return list(TASKS)
     out = []
@@ -440,28 +456,6 @@ def pad_value(spec: dict) -> float:
     return float(reference.normalize_intensity(np.array([AIR_HU]), spec)[0])
 
 
-@dataclass
-class Jitter:
-    """Random intensity changes applied in HU before normalisation (no geometric augmentation:
-    flips would swap left and right)."""
-
-    scale: float = 0.05
-    """HU multiplied by U(1 - scale, 1 + scale)."""
-    shift: float = 20.0
-    """plus U(-shift, shift) HU."""
-    noise: float = 15.0
-    """plus gaussian noise with sd U(0, noise) HU."""
-
-    def apply(self, hu: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-        a = 1.0 + float(rng.uniform(-self.scale, self.scale)) if self.scale else 1.0
-        b = float(rng.uniform(-self.shift, self.shift)) if self.shift else 0.0
-        out = hu.astype(np.float32) * np.float32(a) + np.float32(b)
-        if self.noise:
-            sd = float(rng.uniform(0.0, self.noise))
-            out += rng.standard_normal(out.shape, dtype=np.float32) * np.float32(sd)
-        return out
-
-
 class Case:
     """One cached case; arrays memory-mapped, per-task foreground indices computed on demand."""
 
@@ -474,6 +468,10 @@ class Case:
         self.affine = np.asarray(entry['modelAffine'], dtype=np.float64)
         counts = {int(k): int(v) for k, v in entry['labelCounts'].items()}
         self.label_counts = counts
+        #: label values contoured in this case (phantoms: every phantom label)
+        self.annotated = frozenset(int(v) for v in entry.get('annotated', CACHE_LABELS))
+        #: tasks known to be absent although their labels are not annotated
+        self.absent = frozenset(entry.get('absent', PHANTOM_ABSENT))
         self._fg: Dict[str, np.ndarray] = {}
 
     @property
@@ -482,6 +480,12 @@ class Case:
 
     def has(self, task: Task) -> bool:
         return any(self.label_counts.get(v, 0) > 0 for v in task.labels)
+
+    def knows(self, task: Task) -> bool:
+        """Whether the labels say where the task is (or that it is absent): every label value of the
+        task was contoured, or the task cannot be in this kind of scan. Unknown tasks get no loss
+        and no Dice."""
+        return all(v in self.annotated for v in task.labels) or task.name in self.absent
 
     def foreground(self, task: Task) -> np.ndarray:
         """Flat indices of the task's voxels (int32/int64), cached."""
@@ -503,96 +507,6 @@ def load_cases(cache_dir: str, seeds: Optional[Iterable[int]] = None) -> List[Ca
     return cases
 
 
-def crop_with_pad(vol: np.ndarray, start: Sequence[int], size: Sequence[int], fill) -> np.ndarray:
-    """``vol[start : start + size]`` with ``fill`` outside the volume."""
-    out = np.full(tuple(size), fill, dtype=vol.dtype)
-    src, dst = [], []
-    for d in range(3):
-        a = max(0, start[d])
-        b = min(vol.shape[d], start[d] + size[d])
-        if b <= a:
-            return out
-        src.append(slice(a, b))
-        dst.append(slice(a - start[d], b - start[d]))
-    out[tuple(dst)] = vol[tuple(src)]
-    return out
-
-
-@dataclass
-class Patch:
-    image: np.ndarray
-    """float32 [1, P, P, P], normalised."""
-    labels: np.ndarray
-    """uint8 [P, P, P], cache labels."""
-    case: int
-    """Seed of the case."""
-    start: Tuple[int, int, int]
-    focus: Optional[str]
-    """The task whose foreground the patch was centred on; None for a uniformly random centre."""
-
-
-class PatchSampler:
-    """Random patches of the cached cases.
-
-    With probability ``fg_fraction`` (default 0.75) a task is drawn (uniformly, or by
-    ``task_weights``) among the tasks present in a uniformly drawn case, and the patch is centred
-    on one of its voxels; otherwise the centre is uniform in the volume. The patch is clamped into
-    the volume where it fits, padded with air (-1024 HU) where the volume is smaller. Intensity
-    jitter (``Jitter``) is applied in HU, then the normalisation ``intensity``. All randomness
-    comes from the generator passed to ``sample``.
-    """
-
-    def __init__(
-        self,
-        cases: Sequence[Case],
-        tasks: Sequence[Task],
-        patch: Sequence[int] = (64, 64, 64),
-        fg_fraction: float = 0.75,
-        intensity: Optional[dict] = None,
-        jitter: Optional[Jitter] = None,
-    ):
-        if not cases:
-            raise ValueError('no cases to sample from')
-        self.cases = list(cases)
-        self.tasks = list(tasks)
-        self.patch = tuple(int(p) for p in (patch if len(patch) == 3 else (patch[0],) * 3))
-        self.fg_fraction = float(fg_fraction)
-        self.intensity = dict(intensity or DEFAULT_INTENSITY)
-        self.jitter = jitter if jitter is not None else Jitter()
-
-    def sample(self, rng: np.random.Generator, task_weights: Optional[Dict[str, float]] = None) -> Patch:
-        case = self.cases[int(rng.integers(len(self.cases)))]
-        shape = case.shape
-        focus = None
-        centre = None
-        if rng.random() < self.fg_fraction:
-            present = [t for t in self.tasks if case.has(t)]
-            if present:
-                w = np.array([max(1e-6, float((task_weights or {}).get(t.name, 1.0))) for t in present], dtype=np.float64)
-                task = present[int(rng.choice(len(present), p=w / w.sum()))]
-                fg = case.foreground(task)
-                if fg.size:
-                    flat = int(fg[int(rng.integers(fg.size))])
-                    centre = np.unravel_index(flat, shape)
-                    focus = task.name
-        if centre is None:
-            centre = tuple(int(rng.integers(n)) for n in shape)
-        start = []
-        for d in range(3):
-            p, n = self.patch[d], shape[d]
-            s = int(centre[d]) - p // 2
-            if n >= p:
-                s = min(max(s, 0), n - p)
-            else:
-                s = -((p - n) // 2)
-            start.append(s)
-        hu = crop_with_pad(case.ct, start, self.patch, np.int16(AIR_HU))
-        lab = crop_with_pad(case.lab, start, self.patch, np.uint8(0))
-        hu = self.jitter.apply(hu, rng)
-        image = normalize(hu, self.intensity)[None]
-        return Patch(image, lab, case.seed, tuple(start), focus)  # type: ignore[arg-type]
-
-
-def targets(labels: np.ndarray, tasks: Sequence[Task]) -> np.ndarray:
-    """Binary masks [T, *spatial] (uint8) of ``tasks`` from cache labels."""
-    return np.stack([task_mask(labels, t) for t in tasks]).astype(np.uint8)
+def load_split(cache_dir: str, split: str) -> List[Case]:
+    """The cases of a real-CT cache whose ``split`` is ``split`` (e.g. 'train-pats'), by seed."""
+    return [c for c in load_cases(cache_dir) if c.entry.get('split') == split]

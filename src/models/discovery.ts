@@ -20,7 +20,7 @@ export interface PathwayListing {
   readonly router: string | null;
   readonly stages: { name: string; alternatives: AlternativeInfo[] }[];
   readonly heads: { name: string; labels: Record<string, number>; supporting: string[]; parts: string[] }[];
-  readonly tasks: { name: string; prompt: string; aliases: string[]; route: string; pathway: number[]; head?: string; labels: Record<string, number> }[];
+  readonly tasks: { name: string; prompt: string; aliases: string[]; route: string; pathway: number[]; head?: string; labels: Record<string, number>; trainedOn?: string; caution?: string }[];
 }
 
 export async function listPathways(model: Model): Promise<PathwayListing> {
@@ -39,6 +39,8 @@ export async function listPathways(model: Model): Promise<PathwayListing> {
         pathway,
         ...(r.kind === 'head' ? { head: r.head } : {}),
         labels: { ...task.labels },
+        ...(task.trainedOn ? { trainedOn: task.trainedOn } : {}),
+        ...(task.caution ? { caution: task.caution } : {}),
       };
     }),
   );
@@ -77,6 +79,7 @@ export function formatListing(listing: PathwayListing): string {
   for (const t of listing.tasks) {
     const how = t.pathway.length > 0 ? `pathway ${t.pathway.join(',')}${t.route === 'router' ? ' (router)' : ''}` : t.head ? `head ${t.head}` : t.route;
     lines.push(`  ${t.prompt.padEnd(16)} ${how}${t.aliases.length ? `  aliases: ${t.aliases.join(', ')}` : ''}`);
+    if (t.trainedOn || t.caution) lines.push(`  ${''.padEnd(16)} ${[t.trainedOn && `trained on ${t.trainedOn}`, t.caution].filter(Boolean).join('; ')}`);
   }
   return lines.join('\n');
 }

@@ -98,6 +98,10 @@ export const taskSchema = z.object({
   /** softmax over all channels of the tensor (a voxel takes the argmax), or sigmoid per channel (p > threshold). */
   activation: z.enum(['softmax', 'sigmoid']),
   threshold: z.number().gt(0).lt(1).default(0.5),
+  /** What the task was learned from, in words (e.g. "synthetic CT phantoms"), shown by `uniseg pathways`. */
+  trainedOn: z.string().min(1).optional(),
+  /** What a user must know before trusting the task's masks (e.g. "fails on real abdomens"), shown with its results. */
+  caution: z.string().min(1).optional(),
 });
 
 const manifestObject = z.object({

@@ -53,7 +53,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from uniseg_tools.data import TASKS  # noqa: E402
+from uniseg_tools.data import HN_TASKS, TASKS  # noqa: E402
 from uniseg_tools.text import bpe as bpe_mod  # noqa: E402
 from uniseg_tools.text import clip_text  # noqa: E402
 from uniseg_tools.text.corpus import STRUCTURES  # noqa: E402
@@ -106,6 +106,21 @@ DEMO_SYNONYMS: Dict[str, Sequence[str]] = {
                      'kidney neoplasm', 'lesion of the kidney', 'renal lesion', 'kidney carcinoma',
                      'renal malignancy', 'kidney tumor lesion', 'renal mass lesion'],
 }
+
+# The head-and-neck organs of the universal demo (--task-set universal), same role as above.
+HN_SYNONYMS: Dict[str, Sequence[str]] = {
+    'brainstem': ['brainstem', 'brain stem', 'the brainstem', 'pons and medulla oblongata', 'brainstem parenchyma'],
+    'spinal_cord': ['spinal cord', 'cord', 'the spinal cord', 'spinal medulla', 'myelon'],
+    'parotid_left': ['left parotid', 'left parotid gland', 'parotid gland left', 'l parotid', 'parotid left', 'sinistral parotid'],
+    'parotid_right': ['right parotid', 'right parotid gland', 'parotid gland right', 'r parotid', 'parotid right', 'dextral parotid'],
+    'mandible': ['mandible', 'jaw', 'lower jaw', 'jaw bone', 'mandibula', 'the mandible'],
+    'larynx': ['larynx', 'voice box', 'the larynx', 'laryngeal structures'],
+    'esophagus': ['esophagus', 'oesophagus', 'gullet', 'the esophagus', 'esophageal tube'],
+}
+DEMO_SYNONYMS = {**DEMO_SYNONYMS, **HN_SYNONYMS}
+#: Demo task sets: the phantom demo's nine tasks, or those plus the head-and-neck organs.
+TASK_SETS = {'phantom': tuple(TASKS), 'universal': tuple(TASKS) + tuple(HN_TASKS)}
+DEFAULT_HELDOUT_HN = os.path.join(DATA_DIR, 'demo-prompts-heldout-hn.tsv')
 
 # Other structures, trained as their own classes (besides corpus.STRUCTURES). The first phrase
 # of each is its anchor.
@@ -255,13 +270,13 @@ def _unique(items: Iterable[str]) -> List[str]:
     return out
 
 
-def build_classes(typo_rate: float, seed: int, filler_rate: float = 0.0) -> Tuple[List[Klass], List[str]]:
-    """The demo classes (first, in TASKS order), the other classes, and the junk prompts; every
+def build_classes(typo_rate: float, seed: int, filler_rate: float = 0.0, tasks: Sequence = TASKS) -> Tuple[List[Klass], List[str]]:
+    """The demo classes (first, in ``tasks`` order), the other classes, and the junk prompts; every
     text normalised like the engine does. Deterministic for a seed."""
     rng = random.Random(seed * 7919 + 17)
-    demo_names = [t.name for t in TASKS]
+    demo_names = [t.name for t in tasks]
     classes: List[Klass] = []
-    for task in TASKS:
+    for task in tasks:
         anchors = _unique(normalize_prompt(t) for t in (task.prompt, *task.aliases, task.name))
         base = [*anchors, *STRUCTURES.get(task.name, ()), *DEMO_SYNONYMS.get(task.name, ())]
         classes.append(Klass(task.name, True, anchors, [normalize_prompt(p) for p in base]))
@@ -417,13 +432,14 @@ def train(args: argparse.Namespace, log=print) -> dict:
     torch.use_deterministic_algorithms(True)
     rng = random.Random(args.seed)
 
-    classes, junk = build_classes(args.typo_rate, args.seed, args.filler_rate)
+    tasks = TASK_SETS[args.task_set]
+    classes, junk = build_classes(args.typo_rate, args.seed, args.filler_rate, tasks)
     training_texts = [t for k in classes for t in k.phrases] + junk
-    heldout = read_heldout(args.heldout) if args.heldout else []
+    heldout = [row for path in (args.heldout or []) for row in read_heldout(path)]
     leaked = leaks(heldout, training_texts)
     if leaked:
         lines = '\n'.join(f'  {p!r} (normalised {n!r})' for p, n in leaked)
-        raise LeakError(f'{len(leaked)} held-out prompt(s) of {args.heldout} are training prompts:\n{lines}')
+        raise LeakError(f'{len(leaked)} held-out prompt(s) of {", ".join(args.heldout)} are training prompts:\n{lines}')
 
     # BPE from every distinct training text once, plus the template.
     bpe_corpus = [apply_template(args.template, '')] + sorted(set(training_texts))
@@ -542,9 +558,9 @@ def write_outputs(args: argparse.Namespace, result: dict, argv: Sequence[str]) -
         'threads': args.threads,
         'torch': torch.__version__,
         'template': args.template,
-        'tasks': [{'name': t.name, 'prompt': t.prompt, 'aliases': list(t.aliases)} for t in TASKS],
-        'heldout': {'file': os.path.relpath(args.heldout, REPO_ROOT) if args.heldout else None,
-                    'sha256': file_sha256(args.heldout) if args.heldout else None,
+        'tasks': [{'name': t.name, 'prompt': t.prompt, 'aliases': list(t.aliases)} for t in TASK_SETS[args.task_set]],
+        'heldout': {'file': ', '.join(os.path.relpath(h, REPO_ROOT) for h in args.heldout) if args.heldout else None,
+                    'sha256': ', '.join(file_sha256(h) for h in args.heldout) if args.heldout else None,
                     'lines': len(result['heldout']), 'leaks': 0},
         'vocab_size': tok.size,
         'merges': len(tok.merges),
@@ -569,7 +585,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--out', default=DEFAULT_OUT, help='output directory, transformers.js layout (default: %(default)s)')
     p.add_argument('--state', default=None, help='torch weights file (default: <out>.pt)')
-    p.add_argument('--heldout', default=DEFAULT_HELDOUT, help='held-out prompts that must not be trained on (default: %(default)s)')
+    p.add_argument('--heldout', action='append', default=None, help='held-out prompts that must not be trained on (repeatable; default: the task set\'s lists under uniseg_tools/data)')
+    p.add_argument('--task-set', choices=sorted(TASK_SETS), default='phantom', help='demo tasks: the phantom demo\'s nine, or those plus the head-and-neck organs (default: %(default)s)')
     p.add_argument('--template', default=TEMPLATE, help='prompt template of the package (default: %(default)s)')
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--threads', type=int, default=1, help='torch threads (fixed, for determinism; default: %(default)s)')
@@ -595,7 +612,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--projection', type=int, default=64)
     p.add_argument('--log-every', type=int, default=50)
     p.add_argument('--eval-every', type=int, default=200)
-    return p.parse_args(argv)
+    args = p.parse_args(argv)
+    if args.heldout is None:
+        args.heldout = [DEFAULT_HELDOUT] + ([DEFAULT_HELDOUT_HN] if args.task_set == 'universal' else [])
+    return args
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

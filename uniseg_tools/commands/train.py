@@ -48,7 +48,7 @@ def ints(text: str) -> list:
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
-        description='Train the uniseg demo networks (gCIS pathways or clNet heads) on synthetic CT phantoms.',
+        description='Train the uniseg demo networks (gCIS pathways or clNet heads) on synthetic CT phantoms and real CTs (--real-cache).',
         formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     g = p.add_argument_group('data')
@@ -60,6 +60,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument('--cache-only', action='store_true', help='build the cache and exit')
     g.add_argument('--patch', type=int, default=64, help='cubic patch / sliding-window size (voxels at 3 mm; a multiple of 32 for SwinUNETR)')
     g.add_argument('--fg-fraction', type=float, default=0.75, help='share of patches centred on a task foreground')
+    g.add_argument('--real-cache', default='', metavar='DIR', help='a real-CT cache (`uniseg_tools openkbp-cache`): its training split joins the phantoms, with partial labels')
+    g.add_argument('--real-weight', type=float, default=0.5, help='share of patches from the real cases (with phantoms)')
+    g.add_argument('--real-val', type=int, default=0, metavar='N', help='validate on the first N validation-split cases of --real-cache')
+    g.add_argument('--spatial-p', type=float, default=0.0, help='real cases: probability of a small rotation/zoom')
+    g.add_argument('--rotate-deg', type=float, default=10.0, help='real cases: rotation range per axis, degrees')
+    g.add_argument('--zoom', type=float, default=0.1, help='real cases: zoom range 1 +- ZOOM')
+    g.add_argument('--flip-lr', type=float, default=0.0, help='real cases: probability of a left/right flip that also swaps left and right labels')
     g.add_argument('--intensity', default='clip:-200,300,0,1', help='normalisation: clip:aMin,aMax,bMin,bMax | zscore:mean,std | none')
 
     g = p.add_argument_group('network')
@@ -81,7 +88,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help='pathways mode: keep encoder10 (every alternative) fixed too, with the encoder; clNet heads trained on the --init-from '
                    'checkpoint then still read the features they were trained on, so only the decoder blocks and out train')
     g.add_argument('--train-head', action='append', default=[], metavar='NAME', help='heads mode: train only this head (repeatable); everything else frozen')
-    g.add_argument('--init-from', default='', metavar='CKPT', help='initialise matching weights from a checkpoint (its EMA copy)')
+    g.add_argument('--init-from', default='', metavar='CKPT', help='initialise matching weights from a checkpoint (its EMA copy) or an exported package directory (e.g. models/demo)')
     g.add_argument('--shared-bottleneck', default='0', metavar='ALT',
                    help="heads mode with --init-from a pathways checkpoint: copy its encoder10 alternative ALT (1-based; 'auto' = the one most of the heads' tasks use) "
                    'into one bottleneck shared by all heads and frozen with the encoder; heads are then decoder5..decoder1 + out only (0 = each head has its own encoder10)')
@@ -118,9 +125,10 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def pinned_from_checkpoint(path: str, changes=()) -> dict:
+def pinned_from_checkpoint(path: str, changes=(), tasks=None) -> dict:
     """The checkpoint's pathways (pinned ones if already pinned) with ``changes`` (TASK=1,2,…)
-    applied, made distinct."""
+    applied, made distinct. ``tasks`` (default: the checkpoint's) may name new tasks; each needs a
+    change."""
     from uniseg_tools.train.checkpoint import load
     from uniseg_tools.train.models import distinct_pathways, pathway_list
 
@@ -129,15 +137,21 @@ def pinned_from_checkpoint(path: str, changes=()) -> dict:
     if cfg.get('mode') != 'pathways':
         raise SystemExit('error: --pin-pathways needs a pathways checkpoint')
     current = {t: pathway_list(p) for t, p in state['pathways'].items()}
-    wanted = dict(current)
+    tasks = list(tasks or cfg['tasks'])
+    wanted = {t: current[t] for t in tasks if t in current}
+    width = len(next(iter(current.values())))
     for change in changes:
-        task, _, path = change.partition('=')
-        if task not in wanted or len(pathway_list(path)) != len(wanted[task]) or max(pathway_list(path)) > int(cfg['k']):
-            raise SystemExit(f'error: --pin {change!r}: expected TASK=PATHWAY with a task of {sorted(wanted)} and {len(next(iter(wanted.values())))} alternatives in 1..{cfg["k"]}')
-        wanted[task] = pathway_list(path)
-    pinned = distinct_pathways(wanted, cfg['tasks'], int(cfg['k']))
-    for t in cfg['tasks']:
-        note = '' if pinned[t] == current[t] else f'  (was {",".join(map(str, current[t]))}: shared with another task)'
+        task, _, alts = change.partition('=')
+        if task not in tasks or len(pathway_list(alts)) != width or max(pathway_list(alts)) > int(cfg['k']):
+            raise SystemExit(f'error: --pin {change!r}: expected TASK=PATHWAY with a task of {sorted(tasks)} and {width} alternatives in 1..{cfg["k"]}')
+        wanted[task] = pathway_list(alts)
+    new = [t for t in tasks if t not in wanted]
+    if new:
+        raise SystemExit(f'error: --pin-pathways: {path} has no pathway for {new}; pin each new task with --pin TASK=PATHWAY')
+    pinned = distinct_pathways(wanted, tasks, int(cfg['k']))
+    for t in tasks:
+        was = current.get(t, wanted[t])
+        note = '' if pinned[t] == was else f'  (was {",".join(map(str, was))}: shared with another task)'
         print(f'pinned {t}: {",".join(map(str, pinned[t]))}{note}')
     return pinned
 
@@ -206,12 +220,25 @@ def main(argv=None) -> int:
     if shared < -1:
         print('error: --shared-bottleneck takes a 1-based alternative, auto or 0', file=sys.stderr)
         return 2
+    if args.init_from and os.path.isdir(args.init_from):
+        # an exported package: its blocks become an init checkpoint (train/from_package.py)
+        from uniseg_tools.train.from_package import PackageInitError, write_init_checkpoint
+
+        os.makedirs(args.out, exist_ok=True)
+        target = os.path.join(args.out, 'init-from-package.pt')
+        try:
+            write_init_checkpoint(args.init_from, target)
+        except PackageInitError as err:
+            print(f'error: --init-from {err}', file=sys.stderr)
+            return 2
+        print(f'init checkpoint from package {args.init_from}: {target}')
+        args.init_from = target
     pinned = {}
     if args.pin_pathways:
         if args.mode != 'pathways':
             print('error: --pin-pathways is a pathways-mode option', file=sys.stderr)
             return 2
-        pinned = pinned_from_checkpoint(args.init_from, args.pin or ())
+        pinned = pinned_from_checkpoint(args.init_from, args.pin or (), [t for t in args.tasks.split(',') if t])
     cfg = TrainConfig(
         mode=args.mode,
         tasks=[t for t in args.tasks.split(',') if t],
@@ -230,6 +257,14 @@ def main(argv=None) -> int:
         patch=[args.patch] * 3,
         fg_fraction=args.fg_fraction,
         intensity=D.parse_intensity(args.intensity),
+        real_cache=os.path.abspath(args.real_cache) if args.real_cache else '',
+        real_weight=args.real_weight,
+        real_val=args.real_val,
+        real_require=sorted({t for h in heads.values() for t in h['tasks']}) if args.real_cache and heads else [],
+        spatial_p=args.spatial_p,
+        rotate_deg=args.rotate_deg,
+        zoom=args.zoom,
+        flip_lr=args.flip_lr,
         steps=args.steps if args.steps is not None else 2000,
         tasks_per_step=args.tasks_per_step,
         lr=args.lr,

@@ -19,6 +19,7 @@ from typing import List, Optional, Sequence, Tuple
 import numpy as np
 
 from .. import data as D
+from .. import sampling as S
 from ..reference import to_tensor_layout
 from .package import FinetuneError, Package
 
@@ -91,16 +92,16 @@ class Patches:
     """``data.PatchSampler`` over the cases, normalised with the package's intensity, in the
     package's tensor axis order, plus the class-index target."""
 
-    def __init__(self, pkg: Package, cases: Sequence[D.Case], classes: Sequence[Tuple[int, D.Task]], fg_fraction: Optional[float] = None, jitter: Optional[D.Jitter] = None):
+    def __init__(self, pkg: Package, cases: Sequence[D.Case], classes: Sequence[Tuple[int, D.Task]], fg_fraction: Optional[float] = None, jitter: Optional[S.Jitter] = None):
         cfg = pkg.training.get('config') or {}
         self.axes = pkg.manifest['preprocess']['axes']
         roi = pkg.roi
         # roi is along the oriented i, j, k; the cache arrays are [i, j, k]
         intensity = dict(pkg.manifest['preprocess']['intensity'])
         if jitter is None:
-            jitter = D.Jitter(float(cfg.get('jitter_scale', 0.05)), float(cfg.get('jitter_shift', 20.0)), float(cfg.get('jitter_noise', 15.0)))
+            jitter = S.Jitter(float(cfg.get('jitter_scale', 0.05)), float(cfg.get('jitter_shift', 20.0)), float(cfg.get('jitter_noise', 15.0)))
         self.classes = list(classes)
-        self.sampler = D.PatchSampler(cases, [t for _, t in classes], roi, float(cfg.get('fg_fraction', 0.75) if fg_fraction is None else fg_fraction), intensity, jitter)
+        self.sampler = S.PatchSampler(cases, [t for _, t in classes], roi, float(cfg.get('fg_fraction', 0.75) if fg_fraction is None else fg_fraction), intensity, jitter)
 
     def sample(self, rng: np.random.Generator):
         patch = self.sampler.sample(rng)

@@ -13,7 +13,7 @@
 # the 950-step schedule run to the end. Seeds: training phantoms 0-199, validation 90000-90001,
 # run seed 0, text encoder seed 1. models/demo/README.md lists what each phase gave.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
 RUN=${1:-.cache/demo-run}
 CACHE=$RUN/cache

@@ -64,6 +64,17 @@ class HeldOut(unittest.TestCase):
         texts = [t for k in classes for t in k.phrases] + junk
         self.assertEqual(tte.leaks(tte.read_heldout(tte.DEFAULT_HELDOUT), texts), [])
 
+    def test_head_and_neck_list_does_not_leak_and_covers_every_organ(self):
+        a = tte.parse_args(['--task-set', 'universal'])
+        self.assertEqual(a.heldout, [tte.DEFAULT_HELDOUT, tte.DEFAULT_HELDOUT_HN])
+        tasks = tte.TASK_SETS['universal']
+        classes, junk = tte.build_classes(a.typo_rate, a.seed, a.filler_rate, tasks)
+        self.assertEqual([k.name for k in classes[: len(tasks)]], [t.name for t in tasks])
+        texts = [t for k in classes for t in k.phrases] + junk
+        rows = tte.read_heldout(tte.DEFAULT_HELDOUT_HN)
+        self.assertEqual(tte.leaks(rows, texts), [])
+        self.assertEqual({t for _, t in rows} - {tte.NO_TASK}, {t.name for t in tte.HN_TASKS})
+
     def test_leak_check_refuses(self):
         with tempfile.TemporaryDirectory() as tmp:
             heldout = os.path.join(tmp, 'heldout.tsv')

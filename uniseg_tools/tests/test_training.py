@@ -20,6 +20,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 
 from uniseg_tools import data as D  # noqa: E402
+from uniseg_tools import sampling as S  # noqa: E402
 from uniseg_tools.train import checkpoint as ckpt  # noqa: E402
 from uniseg_tools.train.ema import EMA, ema_decay  # noqa: E402
 from uniseg_tools.train.loop import TrainConfig, Trainer  # noqa: E402
@@ -232,7 +233,7 @@ class DatasetTest(unittest.TestCase):
     def test_sampler(self):
         cases = D.load_cases(os.path.join(TMP, 'cache'))
         tasks = D.task_table()
-        s = D.PatchSampler(cases, tasks, (16, 16, 16), fg_fraction=1.0)
+        s = S.PatchSampler(cases, tasks, (16, 16, 16), fg_fraction=1.0)
         rng = np.random.default_rng(0)
         for _ in range(20):
             p = s.sample(rng)
@@ -248,7 +249,7 @@ class DatasetTest(unittest.TestCase):
         b = s.sample(np.random.default_rng(3))
         np.testing.assert_array_equal(a.image, b.image)
         # A patch larger than the volume is padded with air (normalised 0) and stays centred.
-        big = D.PatchSampler(cases, tasks, (64, 64, 64), fg_fraction=0.0, jitter=D.Jitter(0, 0, 0))
+        big = S.PatchSampler(cases, tasks, (64, 64, 64), fg_fraction=0.0, jitter=S.Jitter(0, 0, 0))
         p = big.sample(rng)
         self.assertEqual(p.image.shape, (1, 64, 64, 64))
         self.assertEqual(p.start, (-8, -8, -8))

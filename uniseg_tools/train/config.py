@@ -40,6 +40,20 @@ class TrainConfig:
     jitter_scale: float = 0.05
     jitter_shift: float = 20.0
     jitter_noise: float = 15.0
+    # real CTs (partial labels): a cache of realct.openkbp; its training split joins the phantoms
+    real_cache: str = ''
+    real_weight: float = 0.5
+    """share of patches drawn from the real cases when phantoms are trained too"""
+    real_val: int = 0
+    """validation-split cases of ``real_cache`` validated during training (the full set: the bench)"""
+    real_require: List[str] = field(default_factory=list)
+    """only real cases whose labels know these tasks (heads mode: the trained heads' tasks)"""
+    spatial_p: float = 0.0
+    """real cases: probability of a small rotation/zoom (``rotate_deg``, ``zoom``)"""
+    rotate_deg: float = 10.0
+    zoom: float = 0.1
+    flip_lr: float = 0.0
+    """real cases: probability of a left/right flip with left and right labels swapped"""
     # optimisation
     steps: int = 2000
     tasks_per_step: int = 3

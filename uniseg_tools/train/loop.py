@@ -27,6 +27,7 @@ import torch
 import torch.nn as nn
 
 from .. import data as D
+from .. import sampling as S
 from ..nets.swin_unetr import ENCODER_MODULES
 from . import checkpoint as ckpt
 from .ema import EMA
@@ -119,21 +120,41 @@ class Trainer:
 
         if train_cases is None and cfg.cache:
             train_cases = D.load_cases(cfg.cache, cfg.train_seeds or None)
+        sources = self._sources(list(train_cases or []))
         self.sampler = (
-            D.PatchSampler(
-                train_cases,
+            S.PatchSampler(
+                [],
                 self.tasks,
                 cfg.patch,
                 cfg.fg_fraction,
                 cfg.intensity,
-                D.Jitter(cfg.jitter_scale, cfg.jitter_shift, cfg.jitter_noise),
+                S.Jitter(cfg.jitter_scale, cfg.jitter_shift, cfg.jitter_noise),
+                sources=sources,
             )
-            if train_cases
+            if sources
             else None
         )
         if val_cases is None and cfg.val_seeds:
             val_cases = D.load_cases(cfg.val_cache or cfg.cache, cfg.val_seeds)
         self.val_cases = list(val_cases or [])
+        if cfg.real_cache and cfg.real_val:
+            self.val_cases += D.load_split(cfg.real_cache, 'validation-pats')[: cfg.real_val]
+
+    def _sources(self, phantoms: List[D.Case]) -> List[S.Source]:
+        """The phantom cases, and the training split of ``real_cache`` (partial labels, augmented)."""
+        cfg = self.cfg
+        sources = [S.Source(phantoms)] if phantoms else []
+        if cfg.real_cache:
+            require = [t for t in D.task_table(cfg.real_require)] if cfg.real_require else []
+            real = [c for c in D.load_split(cfg.real_cache, 'train-pats') if all(c.knows(t) for t in require)]
+            if not real:
+                raise ValueError(f'{cfg.real_cache}: no training case knows {cfg.real_require}')
+            if sources:
+                sources[0].weight = 1.0 - cfg.real_weight
+            spatial = S.Spatial(cfg.spatial_p, cfg.rotate_deg, cfg.zoom, cfg.flip_lr)
+            sources.append(S.Source(real, cfg.real_weight if sources else 1.0, spatial))
+            self.log(f'real cases: {len(real)} from {cfg.real_cache}' + (f' (knowing {",".join(cfg.real_require)})' if require else ''))
+        return sources
 
     # ----------------------------------------------------------------------------------------
     # Freezing, init
@@ -265,13 +286,16 @@ class Trainer:
     # One step
     # ----------------------------------------------------------------------------------------
 
-    def choose_tasks(self, present: Dict[str, bool]) -> List[int]:
+    def choose_tasks(self, present: Dict[str, bool], known: Optional[Dict[str, bool]] = None) -> List[int]:
+        """Tasks decoded on this patch: drawn among the tasks its case knows, favouring tasks present
+        in the patch and tasks with a low recent Dice."""
         cfg = self.cfg
+        known = known or {t.name: True for t in self.tasks}
         w = np.array(
-            [(cfg.present_weight if present[t.name] else 1.0) * (cfg.dice_floor + 1.0 - self.recent_dice[t.name]) for t in self.tasks],
+            [(cfg.present_weight if present[t.name] else 1.0) * (cfg.dice_floor + 1.0 - self.recent_dice[t.name]) * known[t.name] for t in self.tasks],
             dtype=np.float64,
         )
-        n = min(cfg.tasks_per_step, len(self.tasks))
+        n = min(cfg.tasks_per_step, int(np.count_nonzero(w)))
         return [int(i) for i in self.rng.choice(len(self.tasks), size=n, replace=False, p=w / w.sum())]
 
     def train_step(self) -> dict:
@@ -283,7 +307,8 @@ class Trainer:
         patch = self.sampler.sample(self.rng, focus_w)
         x = torch.from_numpy(patch.image)[None].to(self.device)
         masks = {t.name: D.task_mask(patch.labels, t) for t in self.tasks}
-        present = {k: bool(v.any()) for k, v in masks.items()}
+        known = {t.name: patch.known.get(t.name, True) for t in self.tasks}
+        present = {k: bool(v.any()) and known[k] for k, v in masks.items()}
 
         if self.encoder_frozen():
             with torch.no_grad():
@@ -293,7 +318,7 @@ class Trainer:
         losses: Dict[str, float] = {}
         total = 0.0
         if cfg.mode == 'pathways':
-            chosen = self.choose_tasks(present)
+            chosen = self.choose_tasks(present, known)
             tau = gumbel_tau(self.step, cfg.steps, cfg.tau_start, cfg.tau_end)
             for i in chosen:
                 name = self.tasks[i].name
@@ -306,7 +331,8 @@ class Trainer:
                     self.recent_dice[name] = 0.9 * self.recent_dice[name] + 0.1 * hd
         else:
             tau = float('nan')
-            train = cfg.train_heads or list(cfg.heads)
+            # a head learns only from cases that know all its tasks (partial labels)
+            train = [h for h in (cfg.train_heads or list(cfg.heads)) if all(known[t] for t in cfg.heads[h]['tasks'])]
             cache: Dict[str, torch.Tensor] = {}
             # Frozen supporting heads run without a graph.
             with torch.no_grad():
@@ -328,11 +354,14 @@ class Trainer:
                         self.recent_dice[t] = 0.9 * self.recent_dice[t] + 0.1 * hd
 
         self.optimizer.zero_grad(set_to_none=True)
-        total.backward()
-        params = [p for p in self.model.parameters() if p.requires_grad]
-        gnorm = float(torch.nn.utils.clip_grad_norm_(params, cfg.clip)) if cfg.clip > 0 else float('nan')
         lr = self.optimizer.param_groups[0]['lr']
-        self.optimizer.step()
+        if isinstance(total, torch.Tensor):
+            total.backward()
+            params = [p for p in self.model.parameters() if p.requires_grad]
+            gnorm = float(torch.nn.utils.clip_grad_norm_(params, cfg.clip)) if cfg.clip > 0 else float('nan')
+            self.optimizer.step()
+        else:  # nothing this patch's labels know is trained here: the schedule still advances
+            total, gnorm = torch.tensor(0.0), float('nan')
         self.scheduler.step()
         self.ema.update(self.model, self.step)
         self.step += 1

@@ -91,7 +91,8 @@ def validate(
         outs = predict_case(model, case, tasks, roi, intensity, overlap, device=device, progress=progress, should_stop=should_stop)
         lab = np.asarray(case.lab)
         for t in tasks:
-            result[t.name][str(case.seed)] = dice_np(outs[t.name], task_mask(lab, t))
+            # a task the case's labels do not know gets no Dice (partial labels)
+            result[t.name][str(case.seed)] = dice_np(outs[t.name], task_mask(lab, t)) if case.knows(t) else float('nan')
     for t in tasks:
         vals = [v for v in result[t.name].values() if not math.isnan(v)]
         result[t.name]['mean'] = float(np.mean(vals)) if vals else float('nan')

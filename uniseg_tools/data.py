@@ -114,7 +114,7 @@ EXTRA_TASKS: Tuple[Task, ...] = (
 #: Left and right are the patient's, as everywhere in uniseg.
 HN_TASKS: Tuple[Task, ...] = (
     Task('brainstem', 'brainstem', (21,), ('brain stem',)),
-    Task('spinal_cord', 'spinal cord', (22,), ('cord', 'spinal canal')),
+    Task('spinal_cord', 'spinal cord', (22,), ('cord',)),
     Task('parotid_right', 'right parotid', (23,), ('right parotid gland', 'parotid gland right', 'r parotid', 'parotid right')),
     Task('parotid_left', 'left parotid', (24,), ('left parotid gland', 'parotid gland left', 'l parotid', 'parotid left')),
     Task('esophagus', 'esophagus', (25,), ('oesophagus', 'gullet')),

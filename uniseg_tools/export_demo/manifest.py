@@ -29,6 +29,19 @@ def copy_text_encoder(text_dir: str, dest: str) -> None:
         shutil.copyfile(src, os.path.join(dest, f))
 
 
+PHANTOM_CAUTION = 'not for real scans: phantom-trained, it misses most of the organ on real CTs (see models/demo/README.md)'
+
+
+def provenance(task_name: str, config: dict) -> dict:
+    """``trainedOn`` (and ``caution`` for phantom-only tasks) of a task, from what its training run
+    saw: head-and-neck organs come from the real CTs of ``real_cache``, everything else from phantoms."""
+    from ..data import HN_TASKS
+
+    if config.get('real_cache') and task_name in {t.name for t in HN_TASKS}:
+        return {'trainedOn': 'real head-and-neck planning CTs (OpenKBP training patients) with clinical contours; not a clinical device'}
+    return {'trainedOn': 'synthetic CT phantoms only', 'caution': PHANTOM_CAUTION}
+
+
 def task_entries(src: Source, aliases: Dict[str, List[str]]) -> List[dict]:
     """Manifest tasks in checkpoint order: softmax over the 2 logits, label on channel 1 (the
     training rule ``p1 > p0``: the engine's argmax takes channel 0 on ties)."""
@@ -45,6 +58,7 @@ def task_entries(src: Source, aliases: Dict[str, List[str]]) -> List[dict]:
                 'labels': {t.name: 1},
                 'activation': 'softmax',
                 'threshold': 0.5,
+                **provenance(t.name, src.config),
             }
         )
     return out

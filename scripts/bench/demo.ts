@@ -7,8 +7,10 @@
  * task's canonical prompt in one call; Dice is against the phantom's labels as the demo is trained
  * (organs include the tumours inside them; src/volume/phantom/truth.ts). Tumour Dice is averaged
  * over the cases that have that tumour; on the others the predicted volume is reported instead.
+ * Then the head-and-neck organs on real CTs (demo-real.ts).
  */
 import { loadModel } from '../../src/models/package.ts';
+import { runReal } from './demo-real.ts';
 import { segmentWithModel } from '../../src/models/segment.ts';
 import { DEFAULT_MODEL_DIR } from '../../src/models/default-model.ts';
 import { generatePhantom } from '../../src/volume/phantom/index.ts';
@@ -47,6 +49,7 @@ const HELP = `usage: npm run bench -- demo [--model DIR] [--cases N] [--seed S] 
   --model DIR   package (default ${DEFAULT_MODEL_DIR})
   --cases N     phantoms (default 10), cycling through the grids ${GRIDS.map((g) => g.name).join(', ')}
   --seed S      first phantom seed (default 70000; training used 0-199 and 90000-90001)
+  --real N      real head-and-neck CTs: the first N of OpenKBP's 33 validation patients (default 33; 0 = none)
   --json        print the per-case rows as JSON after the table`;
 
 interface Row {
@@ -121,6 +124,8 @@ export async function run(args: string[]): Promise<void> {
     await segmentWithModel(model, phantom.ct, [prompts[0]]);
     const single = (performance.now() - started) / 1000;
     printSummary(rows, columns, prompts.length, single, prompts[0]);
+    const real = Number(flag(args, '--real') ?? 33);
+    if (real > 0) await runReal(model, real);
   } finally {
     await model.close();
   }

@@ -27,12 +27,16 @@ export interface QueueBatchOptions {
   /** One-line notices for the user: Redis lost and found again, jobs re-added. */
   readonly onNotice?: (message: string) => void;
   readonly pollMs?: number;
+  /** false: return once the jobs are queued; running the same batch again later waits and records them. */
+  readonly wait?: boolean;
 }
 
 export interface QueueBatchSummary extends BatchSummary {
   readonly queue: string;
   /** Jobs this run added to the queue (0 when every case was already queued or finished). */
   readonly enqueued: number;
+  /** Jobs still waiting or running when this run returned (0 unless wait is false). */
+  readonly queued: number;
 }
 
 interface Pending {
@@ -80,9 +84,11 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<QueueBa
       pending.set(id, { item, data, digest: check.digest });
     }
 
-    await waitForJobs(queue, pending, record, options);
-    await removeStaleStaging(outputDir, new Set(options.cases.map((c) => c.id)));
-    return { ...tally.summary('queue', outputDir, ledger.file), queue: name, enqueued };
+    if (options.wait !== false) {
+      await waitForJobs(queue, pending, record, options);
+      await removeStaleStaging(outputDir, new Set(options.cases.map((c) => c.id)));
+    }
+    return { ...tally.summary('queue', outputDir, ledger.file), queue: name, enqueued, queued: pending.size };
   } finally {
     await queue.close();
   }

@@ -7,7 +7,8 @@
  * only to its own package's queue, so a worker whose package differs never takes the batch's
  * jobs; prompts travel in each job, so a worker needs only the URL and its package.
  */
-import type { ConnectionOptions, DefaultJobOptions } from 'bullmq';
+import type { DefaultJobOptions } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
 import { UnisegError, type ErrorCode } from '../errors.ts';
 
 export const QUEUE_PREFIX = 'uniseg.';
@@ -17,7 +18,7 @@ export function queueName(packageName: string, packageSha256: string): string {
 }
 
 /** redis://[user:password@]host[:port][/db] or rediss:// (TLS) to ioredis options. */
-export function connectionFromUrl(url: string): ConnectionOptions {
+export function connectionFromUrl(url: string): RedisOptions {
   let parsed: URL;
   try {
     parsed = new URL(url);

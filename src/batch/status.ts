@@ -1,9 +1,11 @@
 /**
  * `uniseg batch --status --queue URL`: every uniseg queue on that Redis with its job counts, and
  * per worker what it is running and how many jobs it finished or failed. BullMQ has no call that
- * lists queues, so they are found by their "meta" key (bull:<queue>:meta) with SCAN.
+ * lists queues, so they are found by their "meta" key (bull:<queue>:meta) with SCAN, on a plain
+ * ioredis connection (opening a BullMQ Queue would itself create a queue).
  */
 import { Queue, type RedisClient } from 'bullmq';
+import { Redis } from 'ioredis';
 import { connected, connectionFromUrl, QUEUE_PREFIX, type JobData, type JobResult } from './queue.ts';
 
 export interface WorkerState {
@@ -26,11 +28,14 @@ export interface QueueState {
   readonly workers: readonly WorkerState[];
 }
 
-async function queueNames(client: RedisClient, pattern: string): Promise<string[]> {
+/** The two clients this file meets: BullMQ's wrapper (in a worker) and plain ioredis (here). */
+type Scanner = Pick<RedisClient, 'scan'> | Redis;
+
+async function queueNames(client: Scanner, pattern: string): Promise<string[]> {
   const names = new Set<string>();
   let cursor = '0';
   do {
-    const [next, keys] = await client.scan(cursor, { MATCH: `bull:${pattern}:meta`, COUNT: 1000 });
+    const [next, keys] = client instanceof Redis ? await client.scan(cursor, 'MATCH', `bull:${pattern}:meta`, 'COUNT', 1000) : await client.scan(cursor, { MATCH: `bull:${pattern}:meta`, COUNT: 1000 });
     cursor = next;
     for (const key of keys) names.add(key.slice('bull:'.length, -':meta'.length));
   } while (cursor !== '0');
@@ -69,14 +74,15 @@ async function stateOf(queue: Queue<JobData, JobResult>): Promise<QueueState> {
 }
 
 export async function queueStatus(url: string): Promise<QueueState[]> {
-  const probe = new Queue(`${QUEUE_PREFIX}status`, { connection: connectionFromUrl(url) });
+  const connection = connectionFromUrl(url);
+  const probe = new Redis({ ...connection, lazyConnect: true, maxRetriesPerRequest: 1 });
   probe.on('error', () => undefined);
   try {
-    await connected(probe, url);
-    const names = await queueNames(await probe.client, `${QUEUE_PREFIX}*`);
+    await connected({ waitUntilReady: () => probe.connect(), close: async () => probe.disconnect() }, url);
+    const names = await queueNames(probe, `${QUEUE_PREFIX}*`);
     return await Promise.all(
       names.map(async (name) => {
-        const queue = new Queue<JobData, JobResult>(name, { connection: connectionFromUrl(url) });
+        const queue = new Queue<JobData, JobResult>(name, { connection });
         try {
           return await stateOf(queue);
         } finally {
@@ -85,6 +91,6 @@ export async function queueStatus(url: string): Promise<QueueState[]> {
       }),
     );
   } finally {
-    await probe.close();
+    probe.disconnect();
   }
 }

@@ -58,6 +58,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     }
   };
 
+  let closing = false;
   const worker = new Worker<JobData, JobResult>(queue, process_, {
     connection: connectionFromUrl(options.url),
     concurrency: options.concurrency ?? 1,
@@ -66,19 +67,27 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     stalledInterval: stallMs,
     autorun: false,
   });
-  let lost = false;
+  // ioredis reports every failed reconnect; one line per distinct message in a row is enough.
+  let lastError = '';
   worker.on('error', (error) => {
-    // ioredis reports every failed reconnect; one line per outage is enough.
-    if (!lost) logger?.error({ queue, message: error.message }, 'redis connection lost; reconnecting');
-    lost = true;
-  });
-  worker.on('ready', () => {
-    if (lost) logger?.info({ queue }, 'redis reconnected');
-    lost = false;
+    if (error.message !== lastError) logger?.error({ queue, message: error.message }, 'queue error');
+    lastError = error.message;
   });
   await connected(worker, options.url);
 
+  // The Worker does not announce a lost or regained connection; its Redis client does.
   const client = await worker.client;
+  let lost = false;
+  client.on('close', () => {
+    if (!lost && !closing) logger?.warn({ queue }, 'redis connection lost; reconnecting');
+    lost = true;
+  });
+  client.on('ready', () => {
+    if (lost) logger?.info({ queue }, 'redis reconnected');
+    lost = false;
+    lastError = '';
+  });
+
   const sayRefused = async () => {
     for (const other of await otherPackageQueues(client, model.manifest.name, queue)) {
       if (other.waiting > 0) {
@@ -91,11 +100,12 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
   refusals.unref();
 
   logger?.info({ worker: name, queue, package: model.manifest.name, package_sha256: packageSha256, concurrency: options.concurrency ?? 1 }, 'worker ready');
-  const running = worker.run();
+  const running = worker.run().catch((error: Error) => logger?.error({ queue, message: error.message }, 'worker stopped on an error'));
   return {
     name,
     queue,
     async close() {
+      closing = true;
       clearInterval(refusals);
       await worker.close();
       await running;

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { packageSha256 } from '../../batch/hash.ts';
 import { listCases } from '../../batch/inputs.ts';
 import { runLocalBatch } from '../../batch/local.ts';
-import { runQueueBatch } from '../../batch/producer.ts';
+import { runQueueBatch, type QueueBatchSummary } from '../../batch/producer.ts';
 import { queueStatus, type QueueState } from '../../batch/status.ts';
 import type { BatchProgress, BatchSummary } from '../../batch/tally.ts';
 import { UnisegError } from '../../errors.ts';
@@ -27,6 +27,7 @@ interface BatchFlags {
   threads?: string;
   queue?: string;
   status?: boolean;
+  wait: boolean;
   json?: boolean;
 }
 
@@ -64,6 +65,7 @@ export function registerBatch(program: Command): void {
     .option('--concurrency <n>', 'cases in flight at once in this process, sharing the one model (local mode)', '1')
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)')
     .option('--queue <url>', 'enqueue into the Redis queue at this URL (redis://host:6379) for `uniseg worker`s and wait for them')
+    .option('--no-wait', 'with --queue: return once the jobs are queued (run the same command again later to wait and record them)')
     .option('--status', 'with --queue: print every uniseg queue (waiting, active, done, failed) and its workers, then exit')
     .option('--json', 'print the summary (or the status) as JSON on stdout')
     .addHelpText(
@@ -96,7 +98,7 @@ Examples:
 
       const progress = progressReporter('cases');
       const onProgress = (p: BatchProgress) => progress.update(p.finished, p.total, `${p.failed} failed, ${p.skipped} skipped`);
-      let summary: BatchSummary;
+      let summary: BatchSummary | QueueBatchSummary;
       try {
         if (flags.queue !== undefined) {
           const dir = resolve(flags.model);
@@ -110,6 +112,7 @@ Examples:
             retryFailed: flags.retryFailed,
             onProgress,
             onNotice: (message) => process.stderr.write(`uniseg batch: ${message}\n`),
+            wait: flags.wait,
           });
         } else {
           const model = await loadModel(flags.model, threads === undefined ? {} : { threads });
@@ -125,6 +128,7 @@ Examples:
       }
       if (flags.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
       else printSummary(summary);
+      if (summary.mode === 'queue' && 'queued' in summary && summary.queued > 0) process.stderr.write(`uniseg batch: ${summary.queued} jobs queued on ${summary.queue}; run the same command again to wait for them\n`);
       if (summary.failures.length > 0) process.exitCode = EXIT_FAILURE;
     });
 }

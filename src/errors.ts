@@ -33,7 +33,13 @@ export type ErrorCode =
   | 'TEXT_ENCODER_INVALID'
   | 'VOLUME_EMPTY_AFTER_CROP'
   | 'INFERENCE_FAILED'
-  | 'ABORTED';
+  | 'ABORTED'
+  // batches and the job queue
+  | 'BATCH_MANIFEST_INVALID'
+  | 'BATCH_INPUT_CHANGED'
+  | 'BATCH_OUTPUT_FAILED'
+  | 'QUEUE_UNREACHABLE'
+  | 'QUEUE_JOB_FAILED';
 
 export class UnisegError extends Error {
   readonly code: ErrorCode;

@@ -3,7 +3,8 @@
  * otherwise (so logs stay readable), nothing when there is only one step.
  */
 export interface Progress {
-  update: (done: number, total: number) => void;
+  /** `detail`, when given, goes inside the parentheses (e.g. "2 failed"). */
+  update: (done: number, total: number, detail?: string) => void;
   done: () => void;
 }
 
@@ -13,11 +14,11 @@ export function progressReporter(what: string, stream: NodeJS.WriteStream = proc
   let lastDecile = -1;
   let drawn = false;
   return {
-    update(done, total) {
+    update(done, total, detail) {
       if (total <= 1) return;
       const elapsed = (performance.now() - started) / 1000;
       const eta = done > 0 ? (elapsed / done) * (total - done) : 0;
-      const line = `${what} ${done}/${total} (${Math.round((100 * done) / total)} %, ETA ${eta.toFixed(0)} s)`;
+      const line = `${what} ${done}/${total} (${Math.round((100 * done) / total)} %, ${detail === undefined ? '' : `${detail}, `}ETA ${eta.toFixed(0)} s)`;
       if (tty) {
         stream.write(`\r${bar(done / total, 24)} ${line}\u001b[K`);
         drawn = true;

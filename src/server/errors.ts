@@ -65,6 +65,12 @@ const STATUS: Record<ErrorCode | ServerErrorCode, number> = {
   PATHWAY_OUT_OF_RANGE: 500,
   TEXT_ENCODER_INVALID: 500,
   INFERENCE_FAILED: 500,
+  // Batches and the job queue: never raised while serving a request.
+  BATCH_MANIFEST_INVALID: 500,
+  BATCH_INPUT_CHANGED: 500,
+  BATCH_OUTPUT_FAILED: 500,
+  QUEUE_UNREACHABLE: 500,
+  QUEUE_JOB_FAILED: 500,
   // HTTP-only.
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,

@@ -10,12 +10,15 @@ import { UnisegError } from '../../errors.ts';
 import { DEFAULT_MODEL_DIR } from '../../models/default-model.ts';
 import { loadModel } from '../../models/package.ts';
 import { segmentWithModel, type SegmentResult } from '../../models/segment.ts';
-import { maskIntensity, promptRows, routeLabel, roundedTimings } from '../../server/report.ts';
+import { promptRows, routeLabel, roundedTimings } from '../../server/report.ts';
+import { maskFileNames, segmentStatistics, STATISTICS_JSON } from '../../segment-outputs.ts';
 import { readVolume, writeFrames, writeVolume } from '../../volume/nifti/index.ts';
-import type { Volume } from '../../volume/types.ts';
 import { parseInteger, parseNiftiPath, parseNumber } from '../options.ts';
 import { selectionLogger, withLogOption } from '../log-option.ts';
 import { progressReporter } from '../progress.ts';
+
+/** Shared with `uniseg batch` (src/segment-outputs.ts); re-exported for the commands that import them from here. */
+export { segmentStatistics, STATISTICS_JSON };
 
 interface SegmentFlags {
   prompt?: string[];
@@ -30,9 +33,6 @@ interface SegmentFlags {
   json?: boolean;
   log?: string | boolean;
 }
-
-/** Written beside the output (-o) or inside --output-dir. */
-export const STATISTICS_JSON = 'statistics.json';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -55,13 +55,6 @@ export function segmentReport(result: SegmentResult, outputs: SegmentOutputs): o
   };
 }
 
-/** statistics.json: per prompt its size and the CT's mean and standard deviation (HU) inside the mask. */
-export function segmentStatistics(ct: Volume, result: SegmentResult): object {
-  return {
-    prompts: result.prompts.map((p) => ({ prompt: p.prompt, task: p.task, voxels: p.voxels, volume_ml: Math.round(p.volumeMl * 1000) / 1000, ...maskIntensity(ct, p.mask) })),
-  };
-}
-
 /** --prompt values first, then --roi-subset's comma-separated names. */
 function promptList(flags: SegmentFlags): string[] {
   const subset = flags.roiSubset === undefined ? [] : flags.roiSubset.split(',').map((s) => s.trim());
@@ -76,17 +69,6 @@ function promptList(flags: SegmentFlags): string[] {
     throw new UnisegError('INVALID_ARGUMENT', 'give at least one --prompt (e.g. --prompt "left kidney") or --roi-subset (e.g. --roi-subset liver,spleen)', { field: '--prompt' });
   }
   return prompts;
-}
-
-/** One file name per prompt from its task, made safe for a path and unique within the directory. */
-function maskFiles(dir: string, result: SegmentResult): string[] {
-  const used = new Map<string, number>();
-  return result.prompts.map((p) => {
-    const base = p.task.replace(/[^A-Za-z0-9_.-]+/g, '_').replace(/^\.+/, '_') || 'mask';
-    const n = (used.get(base) ?? 0) + 1;
-    used.set(base, n);
-    return join(dir, `${n === 1 ? base : `${base}_${n}`}.nii.gz`);
-  });
 }
 
 export function registerSegment(program: Command): void {
@@ -144,7 +126,7 @@ Examples:
         outputs.mask = output;
       } else {
         await mkdir(flags.outputDir!, { recursive: true });
-        const files = maskFiles(flags.outputDir!, result);
+        const files = maskFileNames(result).map((name) => join(flags.outputDir!, name));
         outputs.masks = {};
         for (const [i, p] of result.prompts.entries()) {
           await writeVolume(files[i], p.mask);

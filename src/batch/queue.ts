@@ -1,0 +1,116 @@
+/**
+ * What the producer (`uniseg batch --queue`) and the workers (`uniseg worker`) agree on: the Redis
+ * connection from a URL, the queue's name, a job's id, data and result, retry policy, and how a
+ * typed error travels in a failed job.
+ *
+ * One queue per package (its name and the first 16 hex digits of its SHA-256): a worker listens
+ * only to its own package's queue, so a worker whose package differs never takes the batch's
+ * jobs; prompts travel in each job, so a worker needs only the URL and its package.
+ */
+import type { DefaultJobOptions } from 'bullmq';
+import type { RedisOptions } from 'ioredis';
+import { UnisegError, type ErrorCode } from '../errors.ts';
+
+export const QUEUE_PREFIX = 'uniseg.';
+
+export function queueName(packageName: string, packageSha256: string): string {
+  return `${QUEUE_PREFIX}${packageName.replace(/[^A-Za-z0-9_-]+/g, '_')}.${packageSha256.slice(0, 16)}`;
+}
+
+/** redis://[user:password@]host[:port][/db] or rediss:// (TLS) to ioredis options. */
+export function connectionFromUrl(url: string): RedisOptions {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    parsed = new URL('invalid:');
+  }
+  const db = parsed.pathname.replace(/^\//, '');
+  if ((parsed.protocol !== 'redis:' && parsed.protocol !== 'rediss:') || parsed.hostname === '' || !/^\d*$/.test(db)) {
+    throw new UnisegError('INVALID_ARGUMENT', `--queue must be a Redis URL such as redis://127.0.0.1:6379 or redis://host:6379/2; got "${url}"`, { field: '--queue', value: url });
+  }
+  return {
+    host: parsed.hostname.replace(/^\[|\]$/g, ''),
+    port: parsed.port === '' ? 6379 : Number(parsed.port),
+    ...(parsed.username ? { username: decodeURIComponent(parsed.username) } : {}),
+    ...(parsed.password ? { password: decodeURIComponent(parsed.password) } : {}),
+    ...(db === '' ? {} : { db: Number(db) }),
+    ...(parsed.protocol === 'rediss:' ? { tls: {} } : {}),
+  };
+}
+
+/** A case as a job. Paths are absolute and must mean the same file on every worker (a shared file system). */
+export interface JobData {
+  readonly id: string;
+  readonly input: string;
+  readonly prompts: readonly string[];
+  readonly inputSha256: string;
+  readonly packageSha256: string;
+  readonly outputDir: string;
+}
+
+export interface JobResult {
+  readonly routes: Readonly<Record<string, string>>;
+  readonly seconds: number;
+  /** The output folder was already finished with the same key; nothing ran. */
+  readonly reused: boolean;
+  readonly worker: string;
+}
+
+/** Same case, same inputs, same output folder: same job id, so enqueuing twice adds nothing. */
+export function jobId(caseId: string, digestWithOutput: string): string {
+  return `${caseId}.${digestWithOutput.slice(0, 16)}`;
+}
+
+/** Failed jobs stay in Redis with their reason (and so keep deduplicating); so do finished ones. */
+export const JOB_OPTIONS: DefaultJobOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 2000 },
+  removeOnComplete: false,
+  removeOnFail: false,
+};
+
+/** Failures the input causes: retrying cannot help, so the job fails at once. */
+export const PERMANENT_CODES: ReadonlySet<string> = new Set<ErrorCode>([
+  'NIFTI_NOT_NIFTI',
+  'NIFTI_TRUNCATED',
+  'NIFTI_BAD_HEADER',
+  'NIFTI_BAD_DIMENSION',
+  'NIFTI_TOO_LARGE',
+  'NIFTI_DECOMPRESSION_LIMIT',
+  'NIFTI_UNSUPPORTED_DATATYPE',
+  'NIFTI_NONFINITE',
+  'FILE_NOT_FOUND',
+  'GEOMETRY_INVALID',
+  'VOLUME_INVALID',
+  'VOLUME_EMPTY_AFTER_CROP',
+  'INVALID_ARGUMENT',
+  'PROMPT_EMPTY',
+  'PROMPT_UNKNOWN',
+  'BATCH_INPUT_CHANGED',
+]);
+
+/** A failed job's reason is "CODE: message", so the typed error survives the trip through Redis. */
+export function failureReason(failure: { code: string; message: string }): string {
+  return `${failure.code}: ${failure.message}`;
+}
+
+export function parseFailureReason(reason: string | undefined): { code: string; message: string } {
+  const match = /^([A-Z][A-Z0-9_]+): ([\s\S]*)$/.exec(reason ?? '');
+  // BullMQ's own reasons ("job stalled more than allowable limit") carry no code of ours.
+  return match ? { code: match[1], message: match[2] } : { code: 'QUEUE_JOB_FAILED', message: reason || 'the job failed without a reason' };
+}
+
+/**
+ * Waits for the first connection; Redis not answering within `seconds` is QUEUE_UNREACHABLE
+ * (after that, BullMQ reconnects on its own for as long as it runs).
+ */
+export async function connected(target: { waitUntilReady(): Promise<unknown>; close(): Promise<void> }, url: string, seconds = 10): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), seconds * 1000)));
+  const outcome = await Promise.race([target.waitUntilReady().then(() => 'ready' as const, (e: Error) => e), timeout]).finally(() => clearTimeout(timer));
+  if (outcome === 'ready') return;
+  void target.close().catch(() => undefined);
+  const why = outcome === 'timeout' ? `no answer within ${seconds} s` : outcome.message;
+  throw new UnisegError('QUEUE_UNREACHABLE', `cannot reach Redis at ${url} (${why}); start it (redis-server --port 6379) or check --queue`, { url });
+}

@@ -3,6 +3,7 @@
  * is RAS+ millimetres (nibabel's convention: +x toward the patient's Right, +y Anterior,
  * +z Superior), and an Affine maps the first to the second.
  */
+import type { DicomSeriesInfo } from './dicom-types.ts';
 
 /** A 3-vector in world space, RAS+ millimetres. */
 export type WorldMm = readonly [number, number, number];
@@ -65,4 +66,5 @@ export interface Volume<T extends VoxelArray = VoxelArray> {
   readonly spacing: Spacing3;
   readonly orientation: Orientation;
   readonly source?: VolumeSource;
+  readonly dicom?: DicomSeriesInfo;
 }

@@ -1,9 +1,10 @@
+import type { DicomSeriesInfo } from './dicom-types.ts';
+
 /**
  * Core volume types. Spaces are named: a voxel index (i, j, k) lives in the array, a world point
  * is RAS+ millimetres (nibabel's convention: +x toward the patient's Right, +y Anterior,
  * +z Superior), and an Affine maps the first to the second.
  */
-import type { DicomSeriesInfo } from './dicom-types.ts';
 
 /** A 3-vector in world space, RAS+ millimetres. */
 export type WorldMm = readonly [number, number, number];

@@ -5,11 +5,12 @@
  * type from the coding table. An empty ROI keeps its entries with no contours and is flagged
  * "EMPTY: ..." in its ROIDescription.
  */
+import simplify from 'simplify-js';
 import type { Volume } from '../types.ts';
 import { algorithmParameters } from './algorithm.ts';
-import { sliceRings } from './contours.ts';
+import { sliceRings, type Ring } from './contours.ts';
 import { encodeDataset, writeAtomically } from './encode.ts';
-import { codeItem, dicomDate, dicomTime, ds, equipment, newInstance, patientAndStudy, type Dataset } from './modules.ts';
+import { codeItem, dicomDate, dicomTime, equipment, newInstance, patientAndStudy, type Dataset } from './modules.ts';
 import { segmentColour } from './palette.ts';
 import { outputSegments, type OutputSegment } from './segments.ts';
 import { checkSources, type SliceFrame } from './source.ts';
@@ -19,18 +20,39 @@ export const RT_STRUCTURE_SET_STORAGE = '1.2.840.10008.5.1.4.1.1.481.3';
 /** What RTReferencedStudySequence's ReferencedSOPClassUID names by convention (PS3.3 C.8.8.5). */
 const STUDY_COMPONENT_MANAGEMENT = '1.2.840.10008.3.1.2.3.2';
 
+/** ContourData is DS, whose explicit-VR length field has 16 bits: longer values would be written as UN. */
+const MAX_CONTOUR_DATA_BYTES = 0xfffe;
+
+/** Patient coordinates to the micrometre: far below a CT pixel, and short enough to keep long rings in one value. */
+const mm = (x: number) => String(Math.round(x * 1000) / 1000);
+
+/**
+ * A ring's ContourData. A ring too long for one value (a body outline on a very fine grid) is
+ * thinned with Douglas-Peucker (simplify-js) at a tolerance doubled from a quarter pixel until it fits.
+ */
+function contourData(ring: Ring, k: number, frame: SliceFrame): string[] {
+  const encode = (points: Ring) => points.flatMap(([i, j]) => frame.point(k, i, j).map(mm));
+  let values = encode(ring);
+  for (let tolerance = 0.25; values.reduce((n, v) => n + v.length + 1, -1) > MAX_CONTOUR_DATA_BYTES; tolerance *= 2) {
+    const open = [...ring, ring[0]].map(([x, y]) => ({ x, y }));
+    values = encode(simplify(open, tolerance, true).slice(0, -1).map(({ x, y }) => [x, y] as [number, number]));
+  }
+  return values;
+}
+
 function roiContours(segment: OutputSegment, info: { instances: readonly { sopClassUID: string; sopInstanceUID: string }[] }, frame: SliceFrame, columns: number, rows: number): Dataset[] {
   const out: Dataset[] = [];
   segment.sliceVoxels.forEach((n, k) => {
     if (n === 0) return;
     const image = { ReferencedSOPClassUID: info.instances[k].sopClassUID, ReferencedSOPInstanceUID: info.instances[k].sopInstanceUID };
     for (const ring of sliceRings(segment.data, segment.value, columns, rows, k)) {
+      const data = contourData(ring, k, frame);
       out.push({
         ContourImageSequence: [image],
         ContourGeometricType: 'CLOSED_PLANAR',
-        NumberOfContourPoints: ring.length,
+        NumberOfContourPoints: data.length / 3,
         ContourNumber: out.length + 1,
-        ContourData: ring.flatMap(([i, j]) => frame.point(k, i, j).map(ds)),
+        ContourData: data,
       });
     }
   });

@@ -97,6 +97,7 @@ export interface CheckReport {
     referencedSeriesMatches: boolean;
     contourImagesAreTheSeries: boolean;
     maxOffPlaneMm: number;
+    maxContourPoints: number;
     rois: RoiReport[];
   };
 }

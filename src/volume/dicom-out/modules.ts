@@ -67,6 +67,12 @@ export function patientAndStudy(info: DicomSeriesInfo): Dataset {
   return out;
 }
 
+/** The source's, when the header kept it: a derived object shares its frame of reference. */
+export function positionReferenceIndicator(info: DicomSeriesInfo): string {
+  const value = info.header.PositionReferenceIndicator;
+  return typeof value === 'string' ? value : '';
+}
+
 /** General and Enhanced General Equipment: uniseg made it, with this model package (identified by its manifest's SHA-256). */
 export function equipment(p: Provenance): Dataset {
   return {

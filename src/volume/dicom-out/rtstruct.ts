@@ -10,7 +10,7 @@ import type { Volume } from '../types.ts';
 import { algorithmParameters } from './algorithm.ts';
 import { sliceRings, type Ring } from './contours.ts';
 import { encodeDataset, writeAtomically } from './encode.ts';
-import { codeItem, dicomDate, dicomTime, equipment, newInstance, patientAndStudy, type Dataset } from './modules.ts';
+import { codeItem, dicomDate, dicomTime, positionReferenceIndicator, equipment, newInstance, patientAndStudy, type Dataset } from './modules.ts';
 import { segmentColour } from './palette.ts';
 import { outputSegments, type OutputSegment } from './segments.ts';
 import { checkSources, type SliceFrame } from './source.ts';
@@ -73,7 +73,7 @@ export function rtstructDataset(ct: Volume, masks: readonly OutputMask[], option
     OperatorsName: '',
     // Current PS3.3 puts the Frame of Reference module in the RT Structure Set IOD too.
     FrameOfReferenceUID: info.frameOfReferenceUID,
-    PositionReferenceIndicator: '',
+    PositionReferenceIndicator: positionReferenceIndicator(info),
     ...equipment(p),
     StructureSetLabel: 'UNISEG',
     StructureSetName: `uniseg ${p.packageName}`.slice(0, 64),

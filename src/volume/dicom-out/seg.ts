@@ -9,7 +9,7 @@ import type { Volume } from '../types.ts';
 import { DERIVATION_SEGMENTATION, PURPOSE_SOURCE_IMAGE, algorithmIdentification } from './algorithm.ts';
 import { type SegmentCoding } from './coding.ts';
 import { dcmjs, encodeDataset, writeAtomically } from './encode.ts';
-import { codeItem, dicomDate, dicomTime, ds, equipment, newInstance, newUid, patientAndStudy, type Dataset } from './modules.ts';
+import { codeItem, dicomDate, dicomTime, positionReferenceIndicator, ds, equipment, newInstance, newUid, patientAndStudy, type Dataset } from './modules.ts';
 import { segmentColour } from './palette.ts';
 import { outputSegments, type OutputSegment } from './segments.ts';
 import { checkSources } from './source.ts';
@@ -75,7 +75,7 @@ export function segDataset(ct: Volume, masks: readonly OutputMask[], options: Di
     ...patientAndStudy(info),
     ...newInstance(SEGMENTATION_STORAGE, 'SEG', { number: options.seriesNumber ?? 900, description: options.seriesDescription ?? 'uniseg segmentation' }, now),
     FrameOfReferenceUID: info.frameOfReferenceUID,
-    PositionReferenceIndicator: '',
+    PositionReferenceIndicator: positionReferenceIndicator(info),
     ...equipment(options.provenance),
     ImageType: ['DERIVED', 'PRIMARY'],
     ContentDate: dicomDate(now),

@@ -26,7 +26,10 @@ beforeAll(() => {
   const series = join(tmp, 'series');
   mkdirSync(series);
   ct = makeCtSeries(series, 'axial');
-  liver = { prompt: 'liver', task: 'liver', labels: { liver: 1 }, mask: makeVolume(Uint8Array.from(ct.data, (v) => Number(v > 40 && v < 80)), ct.shape, ct.affine) };
+  // A box of 20 x 20 voxels on slices 5 to 9.
+  const [nx, ny] = ct.shape;
+  const box = Uint8Array.from(ct.data, (_v, p) => Number(p % nx >= 30 && p % nx < 50 && Math.floor(p / nx) % ny >= 40 && Math.floor(p / nx) % ny < 60 && Math.floor(p / (nx * ny)) >= 5 && Math.floor(p / (nx * ny)) < 10));
+  liver = { prompt: 'liver', task: 'liver', labels: { liver: 1 }, mask: makeVolume(box, ct.shape, ct.affine) };
 }, 30_000);
 
 async function refusal(run: () => Promise<void>): Promise<{ code: string; message: string }> {

@@ -16,10 +16,6 @@ export type ErrorCode =
   | 'NIFTI_WRITE_FAILED'
   | 'PACKAGE_WRITE_FAILED'
   | 'FILE_NOT_FOUND'
-  // DICOM output (SEG, RTSTRUCT)
-  | 'DICOM_OUTPUT_NEEDS_DICOM_INPUT'
-  | 'DICOM_OUTPUT_GRID_MISMATCH'
-  | 'DICOM_WRITE_FAILED'
   // geometry and volumes
   | 'GEOMETRY_INVALID'
   | 'VOLUME_INVALID'
@@ -37,7 +33,11 @@ export type ErrorCode =
   | 'TEXT_ENCODER_INVALID'
   | 'VOLUME_EMPTY_AFTER_CROP'
   | 'INFERENCE_FAILED'
-  | 'ABORTED';
+  | 'ABORTED'
+  // DICOM output (SEG, RTSTRUCT)
+  | 'DICOM_OUTPUT_NEEDS_DICOM_INPUT'
+  | 'DICOM_OUTPUT_GRID_MISMATCH'
+  | 'DICOM_WRITE_FAILED';
 
 export class UnisegError extends Error {
   readonly code: ErrorCode;

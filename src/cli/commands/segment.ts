@@ -12,9 +12,9 @@ import { UnisegError } from '../../errors.ts';
 import { DEFAULT_MODEL_DIR } from '../../models/default-model.ts';
 import { loadModel } from '../../models/package.ts';
 import { modelProvenance } from '../../models/provenance.ts';
+import { DICOM_OUTPUT_TYPES, requireDicomSource, writeDicomSeg, writeRtstruct, type DicomOutputType } from '../../volume/dicom-out/index.ts';
 import { segmentWithModel, type SegmentResult } from '../../models/segment.ts';
 import { maskIntensity, promptRows, routeLabel, roundedTimings } from '../../server/report.ts';
-import { DICOM_OUTPUT_TYPES, requireDicomSource, writeDicomSeg, writeRtstruct, type DicomOutputType } from '../../volume/dicom-out/index.ts';
 import { readVolume, writeFrames, writeVolume } from '../../volume/nifti/index.ts';
 import type { Volume } from '../../volume/types.ts';
 import { parseInteger, parseNiftiPath, parseNumber } from '../options.ts';
@@ -127,10 +127,10 @@ Exactly one of -o and --output-dir is required.
 Examples:
   $ uniseg segment ct.nii.gz --prompt "left kidney" -o kidney.nii.gz
   $ uniseg segment ct.nii.gz -p liver -p spleen -o labels.nii.gz --probabilities probs.nii.gz --json
-  $ uniseg segment ct.nii.gz --roi-subset liver,spleen,kidney_left --output-dir masks --statistics
-  $ uniseg segment ct.nii.gz -p liver --model ./my-package -o liver.nii.gz
   $ uniseg segment SERIES_DIR -p liver -p spleen --output-type dicom-seg -o seg.dcm
-  $ uniseg segment SERIES_DIR --roi-subset brainstem,spinal_cord --output-type rtstruct -o rt.dcm`)
+  $ uniseg segment SERIES_DIR --roi-subset brainstem,spinal_cord --output-type rtstruct -o rt.dcm
+  $ uniseg segment ct.nii.gz --roi-subset liver,spleen,kidney_left --output-dir masks --statistics
+  $ uniseg segment ct.nii.gz -p liver --model ./my-package -o liver.nii.gz`)
     .action(async (ctPath: string, flags: SegmentFlags) => {
       // Every flag is checked before any work, so a usage error never leaves a partial result.
       const prompts = promptList(flags);

@@ -8,7 +8,7 @@ import { writeDicomSeg, writeRtstruct, type OutputMask } from '../../../src/volu
 import { readVolume } from '../../../src/volume/nifti/index.ts';
 import type { Volume } from '../../../src/volume/types.ts';
 import { makeVolume } from '../../../src/volume/volume.ts';
-import { makeCtSeries } from '../../helpers/dicom-series.ts';
+import { makeCtSeries } from '../../helpers/dicom-out-series.ts';
 import { SHARED_CT } from '../../helpers/paths.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'uniseg-dicom-out-errors-'));

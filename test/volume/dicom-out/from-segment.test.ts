@@ -12,7 +12,7 @@ import { loadModel } from '../../../src/models/package.ts';
 import { modelProvenance } from '../../../src/models/provenance.ts';
 import { segment } from '../../../src/segment.ts';
 import { writeDicomSeg, writeRtstruct } from '../../../src/volume/dicom-out/index.ts';
-import { makeCtSeries } from '../../helpers/dicom-series.ts';
+import { makeCtSeries } from '../../helpers/dicom-out-series.ts';
 import { ROOT, TEST_MODELS } from '../../helpers/paths.ts';
 import { checkOutputs, dciodvfy } from './verify.ts';
 

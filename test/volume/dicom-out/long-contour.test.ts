@@ -9,7 +9,7 @@ import { afterAll, expect, it } from 'vitest';
 import { sliceRings } from '../../../src/volume/dicom-out/contours.ts';
 import { writeRtstruct } from '../../../src/volume/dicom-out/index.ts';
 import { makeVolume } from '../../../src/volume/volume.ts';
-import { makeCtSeries } from '../../helpers/dicom-series.ts';
+import { makeCtSeries } from '../../helpers/dicom-out-series.ts';
 import { checkOutputs, dciodvfy } from './verify.ts';
 
 const tmp = mkdtempSync(join(tmpdir(), 'uniseg-dicom-out-long-'));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RT_STRUCTURE_SET_STORAGE, SEGMENTATION_STORAGE, writeDicomSeg, writeRtstruct, type OutputMask } from '../../../src/volume/dicom-out/index.ts';
 import type { Volume } from '../../../src/volume/types.ts';
-import { makeCtSeries } from '../../helpers/dicom-series.ts';
+import { makeCtSeries } from '../../helpers/dicom-out-series.ts';
 import { testMasks } from './masks.ts';
 import { checkOutputs, dciodvfy, type CheckReport, type Dciodvfy } from './verify.ts';
 

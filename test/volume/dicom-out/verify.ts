@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { OutputMask } from '../../../src/volume/dicom-out/index.ts';
 import type { Shape3 } from '../../../src/volume/types.ts';
-import { DICOM_OUT_FIXTURES, PYTHON } from '../../helpers/dicom-series.ts';
+import { DICOM_OUT_FIXTURES, PYTHON } from '../../helpers/dicom-out-series.ts';
 
 export interface Dciodvfy {
   readonly iod: string;

@@ -39,7 +39,11 @@ export type ErrorCode =
   | 'BATCH_INPUT_CHANGED'
   | 'BATCH_OUTPUT_FAILED'
   | 'QUEUE_UNREACHABLE'
-  | 'QUEUE_JOB_FAILED';
+  | 'QUEUE_JOB_FAILED'
+  // DICOM output (SEG, RTSTRUCT)
+  | 'DICOM_OUTPUT_NEEDS_DICOM_INPUT'
+  | 'DICOM_OUTPUT_GRID_MISMATCH'
+  | 'DICOM_WRITE_FAILED';
 
 export class UnisegError extends Error {
   readonly code: ErrorCode;

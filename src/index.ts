@@ -20,3 +20,5 @@ export { resolvePrompt, promptResolver, type Resolution, type ResolveOptions } f
 export { createSelectionLogger, type SelectionRecord } from './pathways/log.ts';
 export { loadClipTextEncoder, createNameEncoder, cachedEncoder, normalizePrompt, type PromptEncoder } from './prompt/index.ts';
 export { createApp, startServer, DEFAULT_LIMITS, ServerError, type AppOptions, type StartOptions, type RunningServer, type ServerLimits, type ServerErrorCode } from './server/index.ts';
+export { writeDicomSeg, writeRtstruct, encodeDicomSeg, encodeRtstruct, codeSegment, type OutputMask, type Provenance, type DicomOutputOptions, type DicomOutputType, type SegmentCoding } from './volume/dicom-out/index.ts';
+export { modelProvenance } from './models/provenance.ts';

@@ -2,6 +2,8 @@
  * `uniseg segment CT --prompt P [--prompt P ...]`: segment a CT with a model package and write
  * either one file (-o: the mask for one prompt, the merged label map for several) or one mask per
  * prompt (--output-dir), all on the CT's own grid; optionally statistics.json beside them.
+ * With --output-type dicom-seg or rtstruct, -o is one DICOM SEG or RT Structure Set referencing
+ * the source series (the CT must have been read from DICOM).
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -9,6 +11,8 @@ import type { Command } from 'commander';
 import { UnisegError } from '../../errors.ts';
 import { DEFAULT_MODEL_DIR } from '../../models/default-model.ts';
 import { loadModel } from '../../models/package.ts';
+import { modelProvenance } from '../../models/provenance.ts';
+import { DICOM_OUTPUT_TYPES, requireDicomSource, writeDicomSeg, writeRtstruct, type DicomOutputType } from '../../volume/dicom-out/index.ts';
 import { segmentWithModel, type SegmentResult } from '../../models/segment.ts';
 import { promptRows, routeLabel, roundedTimings } from '../../server/report.ts';
 import { maskFileNames, segmentStatistics, STATISTICS_JSON } from '../../segment-outputs.ts';
@@ -26,6 +30,7 @@ interface SegmentFlags {
   model?: string;
   output?: string;
   outputDir?: string;
+  outputType?: string;
   probabilities?: string;
   statistics?: boolean;
   overlap?: string;
@@ -41,6 +46,9 @@ export interface SegmentOutputs {
   mask?: string;
   /** --output-dir: the file written for each prompt. */
   masks?: Record<string, string>;
+  /** --output-type dicom-seg / rtstruct: the DICOM file written (-o). */
+  dicomSeg?: string;
+  rtstruct?: string;
   probabilities?: string;
   statistics?: string;
 }
@@ -71,6 +79,15 @@ function promptList(flags: SegmentFlags): string[] {
   return prompts;
 }
 
+type OutputType = 'nifti' | DicomOutputType;
+const OUTPUT_TYPES: readonly OutputType[] = ['nifti', ...DICOM_OUTPUT_TYPES];
+
+function parseOutputType(value: string): OutputType {
+  const type = OUTPUT_TYPES.find((t) => t === value);
+  if (!type) throw new UnisegError('INVALID_ARGUMENT', `--output-type must be one of ${OUTPUT_TYPES.join(', ')}; got "${value}"`, { field: '--output-type', value });
+  return type;
+}
+
 export function registerSegment(program: Command): void {
   withLogOption(program.command('segment'))
     .description('segment a CT (.nii/.nii.gz) for one or more text prompts; masks lie on the CT grid')
@@ -80,6 +97,7 @@ export function registerSegment(program: Command): void {
     .option('-m, --model <dir>', 'model package directory', DEFAULT_MODEL_DIR)
     .option('-o, --output <file>', 'one file: the mask (one prompt) or the merged label map (value i = i-th prompt), .nii or .nii.gz')
     .option('--output-dir <dir>', 'one <task>.nii.gz mask per prompt in this directory (created if missing)')
+    .option('--output-type <type>', `what -o holds: ${OUTPUT_TYPES.join(', ')} (DICOM types need a CT read from a DICOM series)`, 'nifti')
     .option('--probabilities <file>', 'also write float32 probabilities, 4D with one volume per prompt')
     .option('--statistics', `also write ${STATISTICS_JSON} beside the output: per prompt voxels, volume_ml, mean_hu, std_hu`)
     .option('--overlap <fraction>', 'sliding-window overlap in [0, 1) (default: the model\'s)')
@@ -91,6 +109,8 @@ Exactly one of -o and --output-dir is required.
 Examples:
   $ uniseg segment ct.nii.gz --prompt "left kidney" -o kidney.nii.gz
   $ uniseg segment ct.nii.gz -p liver -p spleen -o labels.nii.gz --probabilities probs.nii.gz --json
+  $ uniseg segment SERIES_DIR -p liver -p spleen --output-type dicom-seg -o seg.dcm
+  $ uniseg segment SERIES_DIR --roi-subset brainstem,spinal_cord --output-type rtstruct -o rt.dcm
   $ uniseg segment ct.nii.gz --roi-subset liver,spleen,kidney_left --output-dir masks --statistics
   $ uniseg segment ct.nii.gz -p liver --model ./my-package -o liver.nii.gz`)
     .action(async (ctPath: string, flags: SegmentFlags) => {
@@ -99,12 +119,18 @@ Examples:
       if ((flags.output === undefined) === (flags.outputDir === undefined)) {
         throw new UnisegError('INVALID_ARGUMENT', 'give exactly one of -o FILE (one label map) and --output-dir DIR (one mask per prompt)', { field: '--output' });
       }
-      const output = flags.output === undefined ? undefined : parseNiftiPath('--output', flags.output);
+      const outputType = parseOutputType(flags.outputType!);
+      if (outputType !== 'nifti' && flags.output === undefined) {
+        throw new UnisegError('INVALID_ARGUMENT', `--output-type ${outputType} writes one DICOM file: give -o FILE (e.g. -o ${outputType === 'rtstruct' ? 'rt' : 'seg'}.dcm), not --output-dir`, { field: '--output-type' });
+      }
+      const output = flags.output === undefined || outputType !== 'nifti' ? flags.output : parseNiftiPath('--output', flags.output);
       const probabilities = flags.probabilities === undefined ? undefined : parseNiftiPath('--probabilities', flags.probabilities);
       const overlap = flags.overlap === undefined ? undefined : parseNumber('--overlap', flags.overlap, { min: 0, max: 0.99 });
       const threads = flags.threads === undefined ? undefined : parseInteger('--threads', flags.threads, { min: 1, max: 256 });
 
       const ct = await readVolume(ctPath);
+      // Refused before the model runs: a DICOM output needs the source series to reference.
+      if (outputType !== 'nifti') requireDicomSource(ct, outputType);
       const model = await loadModel(flags.model!, threads === undefined ? {} : { threads });
       const progress = progressReporter('windows');
       let result: SegmentResult;
@@ -121,7 +147,16 @@ Examples:
       }
 
       const outputs: SegmentOutputs = {};
-      if (output !== undefined) {
+      if (outputType !== 'nifti') {
+        const options = { provenance: await modelProvenance(model) };
+        if (outputType === 'dicom-seg') {
+          await writeDicomSeg(output!, ct, result.prompts, options);
+          outputs.dicomSeg = output;
+        } else {
+          await writeRtstruct(output!, ct, result.prompts, options);
+          outputs.rtstruct = output;
+        }
+      } else if (output !== undefined) {
         await writeVolume(output, result.prompts.length === 1 ? result.prompts[0].mask : result.labelMap);
         outputs.mask = output;
       } else {
@@ -149,7 +184,7 @@ Examples:
         for (const p of result.prompts) {
           process.stdout.write(`${p.prompt}: ${p.voxels} voxels, ${p.volumeMl.toFixed(1)} ml (task ${p.task}, ${routeLabel(p.route)})\n`);
         }
-        const written = [outputs.mask, ...Object.values(outputs.masks ?? {}), outputs.probabilities, outputs.statistics].filter((f) => f !== undefined);
+        const written = [outputs.mask, ...Object.values(outputs.masks ?? {}), outputs.dicomSeg, outputs.rtstruct, outputs.probabilities, outputs.statistics].filter((f) => f !== undefined);
         process.stdout.write(`wrote ${written.join(', ')} in ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
       }
     });

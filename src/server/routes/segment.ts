@@ -1,10 +1,13 @@
 /**
  * POST /segment?prompt=...  (body: NIfTI)      → mask or merged label map as .nii.gz, or JSON
  * GET  /segment?prompt=...&volume=ID          → the same for a volume stored with POST /volumes
+ * format=dicom-seg / format=rtstruct          → a DICOM SEG / RT Structure Set (CT read from DICOM)
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
+import { modelProvenance } from '../../models/provenance.ts';
 import { segmentWithModel, type SegmentResult } from '../../models/segment.ts';
+import { encodeDicomSeg, encodeRtstruct, requireDicomSource } from '../../volume/dicom-out/index.ts';
 import { encodeVolume } from '../../volume/nifti/index.ts';
 import type { Volume } from '../../volume/types.ts';
 import { explainAbort } from '../cancel.ts';
@@ -39,7 +42,9 @@ export function unknownVolume(id: string): ServerError {
   return new ServerError('VOLUME_NOT_FOUND', `no stored volume ${id}: it expired, was evicted or never existed; upload it again with POST /volumes`, { volume: id });
 }
 
-async function answer(c: Context<AppEnv>, deps: ServerDeps, ct: Volume, prompts: string[], as: 'nii.gz' | 'json', readMs: number): Promise<Response> {
+async function answer(c: Context<AppEnv>, deps: ServerDeps, ct: Volume, prompts: string[], as: z.infer<typeof format>, readMs: number): Promise<Response> {
+  // Refused before queueing: a DICOM answer needs the source series to reference.
+  if (as === 'dicom-seg' || as === 'rtstruct') requireDicomSource(ct, as);
   const { signal } = c.var.cancel;
   const queued = performance.now();
   let queueMs = 0;
@@ -64,6 +69,11 @@ async function answer(c: Context<AppEnv>, deps: ServerDeps, ct: Volume, prompts:
       grid: { shape: ct.shape, spacing: ct.spacing, orientation: ct.orientation.join('') },
       timings: roundedTimings({ readMs, queueMs, ...result.timings }),
     });
+  }
+  if (as === 'dicom-seg' || as === 'rtstruct') {
+    const options = { provenance: await modelProvenance(deps.model) };
+    const bytes = (as === 'dicom-seg' ? encodeDicomSeg(ct, result.prompts, options) : encodeRtstruct(ct, result.prompts, options)) as Uint8Array<ArrayBuffer>;
+    return c.body(bytes, 200, { 'content-type': 'application/dicom', 'content-disposition': `attachment; filename="${as === 'dicom-seg' ? 'seg' : 'rtstruct'}.dcm"` });
   }
   const labels = result.prompts.length === 1 ? result.prompts[0].mask : result.labelMap;
   // zlib output is a plain (never shared) ArrayBuffer.

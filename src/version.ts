@@ -1,0 +1,4 @@
+/** uniseg's own version, from its package.json (written into derived DICOM objects). */
+import { readFileSync } from 'node:fs';
+
+export const UNISEG_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;

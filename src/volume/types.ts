@@ -1,3 +1,5 @@
+import type { DicomSeriesInfo } from './dicom-types.ts';
+
 /**
  * Core volume types. Spaces are named: a voxel index (i, j, k) lives in the array, a world point
  * is RAS+ millimetres (nibabel's convention: +x toward the patient's Right, +y Anterior,
@@ -65,4 +67,5 @@ export interface Volume<T extends VoxelArray = VoxelArray> {
   readonly spacing: Spacing3;
   readonly orientation: Orientation;
   readonly source?: VolumeSource;
+  readonly dicom?: DicomSeriesInfo;
 }

@@ -39,7 +39,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return max;
 }
 
-const LOSSLESS = ['explicit-le', 'implicit-le', 'big-endian', 'deflated', 'jpeg-lossless', 'rle', 'j2k-lossless', 'signed-jpeg-lossless', 'signed-j2k-lossless', 'feet-first', 'coronal', 'oblique', 'nested', 'zip'];
+const LOSSLESS = ['explicit-le', 'implicit-le', 'big-endian', 'deflated', 'jpeg-lossless', 'jpeg-lossless-sv6', 'rle', 'j2k-lossless', 'signed-jpeg-lossless', 'signed-j2k-lossless', 'feet-first', 'coronal', 'oblique', 'nested', 'zip'];
 
 describe('reading DICOM series', () => {
   it.each(LOSSLESS)('%s reads to exactly the reference voxels on the reference grid', async (name) => {

@@ -25,6 +25,10 @@ export const BENCHES: Record<string, Bench> = {
     description: 'NIfTI read, reorient and resample of a 512x512x400 int16 phantom; peak RSS; nibabel comparison',
     load: () => import('./io.ts'),
   },
+  dicom: {
+    description: 'reading a 512x512x400 JPEG 2000 DICOM series vs the same voxels as .nii.gz: seconds and peak RSS',
+    load: () => import('./dicom.ts'),
+  },
   server: {
     description: 'uniseg serve under 8 concurrent clients, valid and invalid bodies; requests/s, p50/p95, statuses, peak RSS',
     load: () => import('./server.ts'),

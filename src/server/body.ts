@@ -7,7 +7,7 @@ import { ServerError } from './errors.ts';
 import type { RequestHeaders } from './validate.ts';
 
 /**
- * Media types accepted for NIfTI bodies (parameters ignored). A missing Content-Type is accepted
+ * Media types accepted for CT bodies: NIfTI, a zipped DICOM series, one DICOM file (parameters ignored). A missing Content-Type is accepted
  * too, and so is application/x-www-form-urlencoded because `curl --data-binary @ct.nii.gz` sends
  * it by default. Anything else (JSON, text, multipart forms, images...) is clearly not a raw
  * NIfTI body and gets 415 before a byte is read.
@@ -18,6 +18,10 @@ export const ACCEPTED_MEDIA_TYPES: readonly string[] = [
   'application/x-gzip',
   'application/x-nifti',
   'application/x-www-form-urlencoded',
+  // A DICOM series as a zip, or one DICOM file.
+  'application/zip',
+  'application/x-zip-compressed',
+  'application/dicom',
 ];
 
 export function checkMediaType(contentType: string | undefined): void {
@@ -26,7 +30,7 @@ export function checkMediaType(contentType: string | undefined): void {
   if (type === '' || ACCEPTED_MEDIA_TYPES.includes(type)) return;
   throw new ServerError(
     'UNSUPPORTED_MEDIA_TYPE',
-    `content-type ${type} is not a NIfTI upload; send the raw .nii or .nii.gz bytes as ${ACCEPTED_MEDIA_TYPES.slice(0, 2).join(' or ')}`,
+    `content-type ${type} is not a CT upload; send the raw .nii or .nii.gz bytes as ${ACCEPTED_MEDIA_TYPES.slice(0, 2).join(' or ')}, or a zipped DICOM series as application/zip`,
     { contentType: type, accepted: ACCEPTED_MEDIA_TYPES },
   );
 }
@@ -81,5 +85,5 @@ export async function readUpload(request: Request, headers: RequestHeaders, opti
 }
 
 function emptyBody(): ServerError {
-  return new ServerError('BAD_REQUEST', 'the request body is empty; send the .nii or .nii.gz bytes', {});
+  return new ServerError('BAD_REQUEST', 'the request body is empty; send the .nii or .nii.gz bytes, or a zipped DICOM series', {});
 }

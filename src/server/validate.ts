@@ -19,6 +19,12 @@ const required = (example: string) => ({ error: (issue: { input: unknown }) => (
 export const promptsParam = (maxPrompts: number) =>
   z.array(promptText, required('?prompt=liver')).min(1, 'give at least one prompt, e.g. ?prompt=liver').max(maxPrompts, `at most ${maxPrompts} prompts per request`);
 export const onePromptParam = z.array(promptText, required('?prompt=liver')).length(1, 'give exactly one prompt, e.g. ?prompt=liver');
+/** `?series=UID` for a zipped DICOM upload: which series to read (default: the CT series with the most slices). */
+export const seriesParam = z
+  .string()
+  .regex(/^[0-9]+(\.[0-9]+)*$/, 'must be a SeriesInstanceUID: digits and dots, e.g. 1.2.840.113619.2.55.3')
+  .max(64, 'must be at most 64 characters (a UID)')
+  .optional();
 export const volumeParam = z.uuid({ error: (issue) => (issue.input === undefined ? 'is required: an id returned by POST /volumes' : 'must be an id returned by POST /volumes') });
 
 /** Headers the server reads; others pass untouched. */

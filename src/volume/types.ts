@@ -42,16 +42,17 @@ export type DataTypeName = 'uint8' | 'int8' | 'int16' | 'uint16' | 'int32' | 'ui
 export interface VolumeSource {
   /** The path read, or '<bytes>'. */
   readonly path: string;
-  /** On-disk datatype. */
+  /** On-disk datatype (NIfTI), or the datatype the rescaled DICOM values were given. */
   readonly datatype: DataTypeName;
-  readonly niftiVersion: 1 | 2;
-  readonly littleEndian: boolean;
+  /** The NIfTI fields below are absent for a volume read from a DICOM series (see Volume.dicom). */
+  readonly niftiVersion?: 1 | 2;
+  readonly littleEndian?: boolean;
   /** Number of volumes (4th dimension) in the file; only the first is read. */
-  readonly frames: number;
-  readonly sclSlope: number;
-  readonly sclInter: number;
-  readonly qformCode: number;
-  readonly sformCode: number;
+  readonly frames?: number;
+  readonly sclSlope?: number;
+  readonly sclInter?: number;
+  readonly qformCode?: number;
+  readonly sformCode?: number;
   /** Non-fatal findings while reading (e.g. "4D file: read the first of 3 volumes"). */
   readonly warnings: readonly string[];
 }

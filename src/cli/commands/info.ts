@@ -1,11 +1,14 @@
 /**
- * `uniseg info FILE`: geometry and value summary of a NIfTI file, as text or as JSON for scripts.
- * Values are the scaled ones (scl_slope/scl_inter applied), which is what every other command sees.
+ * `uniseg info CT`: geometry and value summary of a NIfTI file or a DICOM series, as text or as
+ * JSON for scripts. Values are the scaled ones (scl_slope/scl_inter, or RescaleSlope/Intercept,
+ * applied), which is what every other command sees.
  */
 import type { Command } from 'commander';
-import { readVolume } from '../../volume/nifti/index.ts';
+import { readVolume } from '../../volume/read.ts';
+import { syntaxName } from '../../volume/dicom/index.ts';
 import { volumeStats } from '../../volume/stats.ts';
 import type { Volume } from '../../volume/types.ts';
+import { SERIES_HELP, seriesOption } from '../series-option.ts';
 
 /** The JSON report; these key names are a stable interface for scripts. */
 export interface InfoReport {
@@ -22,6 +25,11 @@ export interface InfoReport {
   readonly mean: number;
   readonly sum: number;
   readonly warnings?: string[];
+  /** DICOM input only. */
+  readonly seriesInstanceUID?: string;
+  readonly modality?: string;
+  readonly transferSyntaxUID?: string;
+  readonly slices?: number;
 }
 
 export function infoReport(volume: Volume): InfoReport {
@@ -39,6 +47,14 @@ export function infoReport(volume: Volume): InfoReport {
     mean: stats.mean,
     sum: stats.sum,
     ...(warnings.length > 0 ? { warnings } : {}),
+    ...(volume.dicom
+      ? {
+          seriesInstanceUID: volume.dicom.seriesInstanceUID,
+          modality: volume.dicom.modality,
+          transferSyntaxUID: volume.dicom.transferSyntaxUID,
+          slices: volume.dicom.instances.length,
+        }
+      : {}),
   };
 }
 
@@ -53,7 +69,17 @@ export function formatInfo(file: string, r: InfoReport): string {
   const cells = r.affine.map((row) => row.map((v) => num(v)));
   const widths = [0, 1, 2, 3].map((c) => Math.max(...cells.map((row) => row[c].length)));
   const affineRows = cells.map((row) => row.map((v, c) => v.padStart(widths[c])).join('  '));
+  const series: [string, string][] =
+    r.seriesInstanceUID === undefined
+      ? []
+      : [
+          ['series', r.seriesInstanceUID],
+          ['modality', r.modality ?? ''],
+          ['syntax', `${syntaxName(r.transferSyntaxUID ?? '')} (${r.transferSyntaxUID})`],
+          ['slices', String(r.slices)],
+        ];
   const lines: [string, string][] = [
+    ...series,
     ['shape', r.shape.join(' x ')],
     ['spacing', `${r.spacing.map((v) => num(v)).join(' x ')} mm`],
     ['orientation', r.orientation],
@@ -77,12 +103,13 @@ export function infoJson(report: InfoReport): string {
 export function registerInfo(program: Command): void {
   program
     .command('info')
-    .description('print the geometry (shape, spacing, affine, orientation), datatype and value range of a NIfTI file')
-    .argument('<file>', '.nii or .nii.gz file')
+    .description('print the geometry (shape, spacing, affine, orientation), datatype and value range of a NIfTI file or DICOM series')
+    .argument('<file>', '.nii or .nii.gz file, or a DICOM series: a folder or a .zip')
+    .option('--series <uid>', SERIES_HELP)
     .option('--json', 'print one JSON object instead of text')
-    .addHelpText('after', '\nExamples:\n  $ uniseg info ct.nii.gz\n  $ uniseg info ct.nii.gz --json | jq .spacing')
-    .action(async (file: string, flags: { json?: boolean }) => {
-      const report = infoReport(await readVolume(file));
+    .addHelpText('after', '\nExamples:\n  $ uniseg info ct.nii.gz\n  $ uniseg info ct.nii.gz --json | jq .spacing\n  $ uniseg info ./dicom/series-folder --json | jq .seriesInstanceUID')
+    .action(async (file: string, flags: { json?: boolean; series?: string }) => {
+      const report = infoReport(await readVolume(file, seriesOption(flags.series)));
       process.stdout.write(flags.json ? `${infoJson(report)}\n` : `${formatInfo(file, report)}\n`);
     });
 }

@@ -16,10 +16,12 @@ import { DICOM_OUTPUT_TYPES, requireDicomSource, writeDicomSeg, writeRtstruct, t
 import { segmentWithModel, type SegmentResult } from '../../models/segment.ts';
 import { promptRows, routeLabel, roundedTimings } from '../../server/report.ts';
 import { maskFileNames, segmentStatistics, STATISTICS_JSON } from '../../segment-outputs.ts';
-import { readVolume, writeFrames, writeVolume } from '../../volume/nifti/index.ts';
+import { writeFrames, writeVolume } from '../../volume/nifti/index.ts';
+import { readVolume } from '../../volume/read.ts';
 import { parseInteger, parseNiftiPath, parseNumber } from '../options.ts';
 import { selectionLogger, withLogOption } from '../log-option.ts';
 import { progressReporter } from '../progress.ts';
+import { reportSeries, SERIES_HELP, seriesOption } from '../series-option.ts';
 
 /** Shared with `uniseg batch` (src/segment-outputs.ts); re-exported for the commands that import them from here. */
 export { segmentStatistics, STATISTICS_JSON };
@@ -37,6 +39,7 @@ interface SegmentFlags {
   threads?: string;
   json?: boolean;
   log?: string | boolean;
+  series?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -90,8 +93,9 @@ function parseOutputType(value: string): OutputType {
 
 export function registerSegment(program: Command): void {
   withLogOption(program.command('segment'))
-    .description('segment a CT (.nii/.nii.gz) for one or more text prompts; masks lie on the CT grid')
-    .argument('<ct>', 'input CT, .nii or .nii.gz')
+    .description('segment a CT (.nii/.nii.gz, or a DICOM series folder or .zip) for one or more text prompts; masks lie on the CT grid')
+    .argument('<ct>', 'input CT: .nii or .nii.gz, or a DICOM series (a folder, nested folders allowed, or a .zip)')
+    .option('--series <uid>', SERIES_HELP)
     .option('-p, --prompt <text>', 'what to segment, e.g. "left kidney" (repeatable)', collect)
     .option('--roi-subset <names>', 'several prompts at once, separated by commas, e.g. liver,spleen,kidney_left')
     .option('-m, --model <dir>', 'model package directory', DEFAULT_MODEL_DIR)
@@ -112,7 +116,9 @@ Examples:
   $ uniseg segment SERIES_DIR -p liver -p spleen --output-type dicom-seg -o seg.dcm
   $ uniseg segment SERIES_DIR --roi-subset brainstem,spinal_cord --output-type rtstruct -o rt.dcm
   $ uniseg segment ct.nii.gz --roi-subset liver,spleen,kidney_left --output-dir masks --statistics
-  $ uniseg segment ct.nii.gz -p liver --model ./my-package -o liver.nii.gz`)
+  $ uniseg segment ct.nii.gz -p liver --model ./my-package -o liver.nii.gz
+  $ uniseg segment ./dicom/ct-series -p liver -o liver.nii.gz
+  $ uniseg segment study.zip --series 1.2.840.113619.2.55.3.1 -p spleen -o spleen.nii.gz`)
     .action(async (ctPath: string, flags: SegmentFlags) => {
       // Every flag is checked before any work, so a usage error never leaves a partial result.
       const prompts = promptList(flags);
@@ -128,7 +134,8 @@ Examples:
       const overlap = flags.overlap === undefined ? undefined : parseNumber('--overlap', flags.overlap, { min: 0, max: 0.99 });
       const threads = flags.threads === undefined ? undefined : parseInteger('--threads', flags.threads, { min: 1, max: 256 });
 
-      const ct = await readVolume(ctPath);
+      const ct = await readVolume(ctPath, seriesOption(flags.series));
+      reportSeries(ct);
       // Refused before the model runs: a DICOM output needs the source series to reference.
       if (outputType !== 'nifti') requireDicomSource(ct, outputType);
       const model = await loadModel(flags.model!, threads === undefined ? {} : { threads });

@@ -1,5 +1,6 @@
 /**
- * POST /segment?prompt=...  (body: NIfTI)      → mask or merged label map as .nii.gz, or JSON
+ * POST /segment?prompt=...  (body: NIfTI, or a DICOM series as .zip; &series=UID picks one)
+ *                                              → mask or merged label map as .nii.gz, or JSON
  * GET  /segment?prompt=...&volume=ID          → the same for a volume stored with POST /volumes
  * format=dicom-seg / format=rtstruct          → a DICOM SEG / RT Structure Set (CT read from DICOM)
  */
@@ -15,17 +16,17 @@ import type { App, AppEnv, ServerDeps } from '../context.ts';
 import { ServerError } from '../errors.ts';
 import { maskIntensity, promptRows, routeLabel, roundedTimings } from '../report.ts';
 import { readUploadedVolume } from '../upload.ts';
-import { format, parseQuery, promptsParam, volumeParam } from '../validate.ts';
+import { format, parseQuery, promptsParam, seriesParam, volumeParam } from '../validate.ts';
 
 export function registerSegment(app: App, deps: ServerDeps): void {
-  const postQuery = z.strictObject({ prompt: promptsParam(deps.limits.maxPrompts), format });
+  const postQuery = z.strictObject({ prompt: promptsParam(deps.limits.maxPrompts), format, series: seriesParam });
   const getQuery = z.strictObject({ prompt: promptsParam(deps.limits.maxPrompts), volume: volumeParam, format });
 
   app.post('/segment', async (c) => {
     const started = performance.now();
     const query = parseQuery(c, postQuery);
     c.set('prompts', query.prompt);
-    const ct = await readUploadedVolume(c, deps);
+    const ct = await readUploadedVolume(c, deps, query.series);
     return answer(c, deps, ct, query.prompt, query.format, performance.now() - started);
   });
 

@@ -1,20 +1,22 @@
 /**
- * POST /volumes (body: NIfTI) → {id, shape, spacing, orientation, expiresAt}: upload once, then
+ * POST /volumes (body: NIfTI, or a DICOM series as .zip; ?series=UID picks one)
+ *   → {id, shape, spacing, orientation, expiresAt}: upload once, then
  * segment with GET /segment?volume=ID as many times as needed. DELETE /volumes/ID frees it early.
  */
 import { z } from 'zod';
 import type { App, ServerDeps } from '../context.ts';
 import { readUploadedVolume } from '../upload.ts';
-import { parseParams, parseQuery, volumeParam } from '../validate.ts';
+import { parseParams, parseQuery, seriesParam, volumeParam } from '../validate.ts';
 import { unknownVolume } from './segment.ts';
 
 export function registerVolumes(app: App, deps: ServerDeps): void {
   const noQuery = z.strictObject({});
+  const postQuery = z.strictObject({ series: seriesParam });
   const idParam = z.object({ id: volumeParam });
 
   app.post('/volumes', async (c) => {
-    parseQuery(c, noQuery);
-    const entry = deps.store.put(await readUploadedVolume(c, deps));
+    const { series } = parseQuery(c, postQuery);
+    const entry = deps.store.put(await readUploadedVolume(c, deps, series));
     const { volume } = entry;
     return c.json(
       { id: entry.id, shape: volume.shape, spacing: volume.spacing, orientation: volume.orientation.join(''), expiresAt: new Date(entry.expiresAt).toISOString() },

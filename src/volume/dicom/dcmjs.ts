@@ -1,0 +1,76 @@
+/**
+ * The one door to dcmjs, pinned at 0.51.1: 0.52.x declares engines node >= 22.13 while uniseg
+ * runs on Node 20; 0.51.1 is the newest release without that declaration (published after
+ * 0.52.0, on the 0.51 line) and parses every transfer syntax the tests write on Node 20.20.
+ * dcmjs ships no TypeScript types, so the few calls used are typed here and the package is
+ * loaded through require rather than an unchecked import.
+ */
+import { createRequire } from 'node:module';
+import { UnisegError } from '../../errors.ts';
+
+interface DicomElement {
+  readonly vr?: string;
+  readonly Value?: unknown;
+}
+
+interface DicomMessageFile {
+  readonly meta: Record<string, DicomElement>;
+  readonly dict: Record<string, DicomElement>;
+}
+
+interface Dcmjs {
+  readonly data: {
+    readonly DicomMessage: { readFile(buffer: ArrayBuffer, options?: { untilTag?: string; includeUntilTagValue?: boolean }): DicomMessageFile };
+    readonly DicomMetaDictionary: { naturalizeDataset(dict: Record<string, DicomElement>): Record<string, unknown> };
+  };
+  readonly log: { setLevel(level: string): void; getLogger(name: string): { setLevel(level: string): void } };
+}
+
+const dcmjs = createRequire(import.meta.url)('dcmjs') as Dcmjs;
+// dcmjs logs harmless oddities to the console: warnings, and "Invalid vr type ox" (as an error)
+// for every implicit-VR PixelData, whose VR only the pixel module can tell. uniseg checks what
+// matters itself and says it in its own words.
+dcmjs.log.setLevel('error');
+dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
+
+const PIXEL_DATA = '7FE00010';
+const TRANSFER_SYNTAX = '00020010';
+const PREAMBLE_BYTES = 128;
+
+export interface ParsedDicom {
+  /** Keyword -> value, as dcmjs naturalizes it (DS/IS as numbers, multi-valued as arrays). */
+  readonly dataset: Record<string, unknown>;
+  readonly transferSyntaxUID: string;
+  /** True when the object has a PixelData element. */
+  readonly hasPixels: boolean;
+  /** The PixelData value when read in full: one buffer (native) or one per frame/fragment (encapsulated). */
+  readonly pixelData?: readonly ArrayBuffer[];
+}
+
+/** A Part 10 file starts with a 128-byte preamble and "DICM". */
+export function isDicomPart10(bytes: Uint8Array): boolean {
+  return bytes.length >= PREAMBLE_BYTES + 4 && bytes[128] === 0x44 && bytes[129] === 0x49 && bytes[130] === 0x43 && bytes[131] === 0x4d;
+}
+
+/** Parses a Part 10 file; with `headerOnly`, stops before the pixel data (cheap grouping pass). */
+export function parseDicom(bytes: Uint8Array, where: string, headerOnly: boolean): ParsedDicom {
+  const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+  let file: DicomMessageFile;
+  try {
+    file = dcmjs.data.DicomMessage.readFile(buffer, headerOnly ? { untilTag: PIXEL_DATA, includeUntilTagValue: false } : {});
+  } catch (error) {
+    throw new UnisegError('DICOM_INVALID', `${where}: not a readable DICOM file (${(error as Error).message})`, { file: where }, { cause: error });
+  }
+  const syntax = file.meta[TRANSFER_SYNTAX]?.Value;
+  const transferSyntaxUID = Array.isArray(syntax) && typeof syntax[0] === 'string' ? syntax[0] : '';
+  const hasPixels = PIXEL_DATA in file.dict;
+  const raw = headerOnly ? undefined : file.dict[PIXEL_DATA]?.Value;
+  const rest = { ...file.dict };
+  delete rest[PIXEL_DATA];
+  return {
+    dataset: dcmjs.data.DicomMetaDictionary.naturalizeDataset(rest),
+    transferSyntaxUID,
+    hasPixels,
+    ...(Array.isArray(raw) ? { pixelData: raw.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) } : {}),
+  };
+}

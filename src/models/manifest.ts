@@ -139,9 +139,16 @@ const manifestObject = z.object({
    * label name comes first in `priority` wins; among unlisted ones, the highest probability.
    */
   merge: z.object({ priority: z.array(z.string().min(1)).default([]) }).default({ priority: [] }),
-  /** Set by exportTask: where a trimmed task package came from (for finetuning and provenance). */
+  /**
+   * Where the package came from: a trimmed task package written by exportTask (for finetuning),
+   * or a package converted from a foreign checkpoint (`uniseg convert`: the kind and every source
+   * file with its SHA-256).
+   */
   origin: z
-    .object({ package: z.string(), prompt: z.string(), task: z.string(), pathway: z.array(positiveInt), head: z.string().optional() })
+    .union([
+      z.object({ package: z.string(), prompt: z.string(), task: z.string(), pathway: z.array(positiveInt), head: z.string().optional() }),
+      z.object({ kind: z.string().min(1), files: z.array(z.object({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).min(1) }),
+    ])
     .optional(),
   /**
    * Written by the Python toolchain: how to rebuild the PyTorch modules behind the parts (network

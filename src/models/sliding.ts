@@ -6,7 +6,7 @@
 import { UnisegError } from '../errors.ts';
 import type { Manifest } from './manifest.ts';
 import type { PartRunner, TensorData } from './parts.ts';
-import { INPUT_KEY, type PlanStep } from './plan.ts';
+import { runSteps, type PlanStep } from './plan.ts';
 import { gaussianImportance, windowLayout, type Triple } from './windows.ts';
 
 export interface AccumulateRequest {
@@ -67,7 +67,7 @@ export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput>
     const batch = corners.slice(first, first + input.batchSize);
     const windowData = new Float32Array(batch.length * roiSize);
     batch.forEach((corner, b) => copyWindow(padded, layout.padded, corner, roi, windowData, b * roiSize));
-    const outputs = await runSteps(input, { data: windowData, dims: [batch.length, 1, R0, R1, R2] });
+    const outputs = await runSteps(input.runner, input.steps, { data: windowData, dims: [batch.length, 1, R0, R1, R2] });
 
     batch.forEach((corner, b) => {
       addWeighted(weightSum, layout.padded, corner, roi, weight, null, 0);
@@ -100,17 +100,6 @@ export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput>
     blended.set(key, out);
   }
   return { blended, windows: corners.length };
-}
-
-/** Runs the union plan on one batch of windows; returns every tensor by key. */
-async function runSteps(input: SlidingInput, image: TensorData): Promise<Map<string, TensorData>> {
-  const env = new Map<string, TensorData>([[INPUT_KEY, image]]);
-  for (const step of input.steps) {
-    const feeds = step.inputKeys.map((k) => env.get(k)!);
-    const outs = await input.runner.run(step.part, feeds);
-    step.outputKeys.forEach((k, i) => env.set(k, outs[i]));
-  }
-  return env;
 }
 
 function checkOutputDims(tensor: TensorData, key: string, batch: number, roi: Triple): void {

@@ -70,10 +70,6 @@ describe('uniseg convert gcis', { timeout: 600_000 }, () => {
     }
     const single = await runNetwork(trimmed, input, { prompt: 'liver' });
     expect(compareTensors(single.output, await readNpy(fixture('trimmed_0/output.npy'))).maxAbsDiff).toBeLessThan(1e-4);
-    // The CLI says the same.
-    const cli = uniseg(['verify', routedDir, '--input', fixture('input.npy'), '--expect', fixture('output_1.npy'), '--prompt', 'left kidney', '--json', '--tolerance', '1e-4']);
-    expect(cli.status, cli.stderr).toBe(0);
-    expect(JSON.parse(cli.stdout).maxAbsDiff).toBeLessThan(1e-4);
   });
 
   it('resolve reports and logs the pathway gCIS prints', async () => {

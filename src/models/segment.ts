@@ -105,6 +105,7 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
     sigmaScale: manifest.inference.sigmaScale,
     batchSize: options.batchSize ?? manifest.inference.batchSize,
     padValue: manifest.inference.padValue,
+    padMode: manifest.inference.padMode,
     steps: unionSteps(plans),
     outputs: resolved.map((r, i) => ({ key: plans[i].outputKey, channels: r.task.activation === 'softmax' ? 'all' : r.task.output.channels })),
     manifest,

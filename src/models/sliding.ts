@@ -26,6 +26,8 @@ export interface SlidingInput {
   readonly sigmaScale: number;
   readonly batchSize: number;
   readonly padValue: number;
+  /** "replicate" repeats the edge voxels instead of padding with padValue. */
+  readonly padMode?: 'constant' | 'replicate';
   readonly steps: readonly PlanStep[];
   readonly outputs: readonly AccumulateRequest[];
   readonly manifest: Manifest;
@@ -46,7 +48,7 @@ export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput>
   const [P0, P1, P2] = layout.padded;
   const [R0, R1, R2] = roi;
   const roiSize = R0 * R1 * R2;
-  const padded = padImage(input.image, dims, layout.padded, layout.padBefore, input.padValue);
+  const padded = padImage(input.image, dims, layout.padded, layout.padBefore, input.padValue, input.padMode ?? 'constant');
   const weight = gaussianImportance(roi, input.sigmaScale);
 
   const accumulators = new Map<string, Map<number, Float32Array>>();
@@ -117,9 +119,21 @@ function abortError(done: number, total: number): UnisegError {
   return new UnisegError('ABORTED', `segmentation cancelled after ${done} of ${total} windows`, { done, total });
 }
 
-function padImage(image: Float32Array, dims: Triple, padded: Triple, before: Triple, value: number): Float32Array {
+function padImage(image: Float32Array, dims: Triple, padded: Triple, before: Triple, value: number, mode: 'constant' | 'replicate'): Float32Array {
   if (dims[0] === padded[0] && dims[1] === padded[1] && dims[2] === padded[2]) return image;
   const out = new Float32Array(padded[0] * padded[1] * padded[2]).fill(value);
+  if (mode === 'replicate') {
+    // Every padded voxel takes the nearest image voxel (clamped index along each dim).
+    const clamp = (x: number, d: number) => Math.min(dims[d] - 1, Math.max(0, x - before[d]));
+    let o = 0;
+    for (let a = 0; a < padded[0]; a++) {
+      for (let b = 0; b < padded[1]; b++) {
+        const row = (clamp(a, 0) * dims[1] + clamp(b, 1)) * dims[2];
+        for (let c = 0; c < padded[2]; c++) out[o++] = image[row + clamp(c, 2)];
+      }
+    }
+    return out;
+  }
   for (let a = 0; a < dims[0]; a++) {
     for (let b = 0; b < dims[1]; b++) {
       const src = (a * dims[1] + b) * dims[2];

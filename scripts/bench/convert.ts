@@ -25,6 +25,9 @@ interface Job {
 const JOBS: Job[] = [
   { kind: 'monai', fixture: 'monai-swinunetr', args: (f, out) => [join(f, 'state_dict.pt'), '-o', out, '--roi', '32,32,32', '--labels', '1=spleen,2=kidney_right,3=liver'] },
   { kind: 'monai-bundle', fixture: 'monai-bundle', args: (f, out) => [join(f, 'wholeBody_ct_segmentation'), '-o', out] },
+  { kind: 'gcis', fixture: 'gcis', args: (f, out) => [join(f, 'model.pt'), '--prompt-embeddings', join(f, 'prompts.npy'), '--prompt-texts', join(f, 'prompts.json'), '--roi', '64,64,64', '-o', out] },
+  { kind: 'gcis', fixture: 'gcis', args: (f, out) => [join(f, 'trimmed_0', 'params.pth'), '--task-names', 'liver', '--roi', '64,64,64', '-o', out] },
+  { kind: 'clnet', fixture: 'clnet', args: (f, out) => [join(f, 'results'), '--config', join(f, 'train_cfg.json'), '-o', out] },
 ];
 
 function packageBytes(dir: string): number {

@@ -114,8 +114,7 @@ def collect_heads(cfg: dict, results: str, config: str, say: Callable[[str], Non
                 raise ConvertError(f'head name "{head}": letters, digits, "_", "." and "-" only', file=config, key=f'{key}.decoders.{head}')
             labels = parse_labels(spec, f'{key}.decoders.{head}')
             decoder, copy = head_weights(state, head, _flag((arch.get(head) or {}).get('enable_ema')), path)
-            h = HeadSource(head, labels, list(supporting.get(head, [])), decoder, copy, path, key, plans['_path'])
-            h.names = names  # type: ignore[attr-defined]
+            h = HeadSource(head, labels, list(supporting.get(head, [])), decoder, copy, path, key, plans['_path'], names)
             if h.supporting:
                 h.to_support = sub(state, f'supporting_dict.{head}.to_support.')
                 gate_key = f'supporting_dict.{head}.support_gate'
@@ -202,10 +201,9 @@ def build_parts(encoder_state, heads: List[HeadSource], roi_zyx: Sequence[int]) 
 
 
 def head_labels(h: HeadSource) -> Dict[str, int]:
-    names = getattr(h, 'names', {})
-    if len(h.labels) == 1 and h.labels[0] not in names:
+    if len(h.labels) == 1 and h.labels[0] not in h.names:
         return {h.name: 1}
-    return {names.get(v, f'{h.name}_{v}'): c for c, v in enumerate(h.labels, start=1)}
+    return {h.names.get(v, f'{h.name}_{v}'): c for c, v in enumerate(h.labels, start=1)}
 
 
 def manifest_heads_tasks(heads: List[HeadSource]):

@@ -141,6 +141,8 @@ class HeadSource:
     checkpoint: str
     task_key: str
     plans: Optional[str]
+    #: label value -> structure name (the task's bpr_scores.json), where known
+    names: Dict[int, str] = field(default_factory=dict)
     to_support: 'OrderedDict[str, torch.Tensor]' = field(default_factory=OrderedDict)
     support_gate: Optional[torch.Tensor] = None
 

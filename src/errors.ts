@@ -58,7 +58,12 @@ export type ErrorCode =
   // DICOM output (SEG, RTSTRUCT)
   | 'DICOM_OUTPUT_NEEDS_DICOM_INPUT'
   | 'DICOM_OUTPUT_GRID_MISMATCH'
-  | 'DICOM_WRITE_FAILED';
+  | 'DICOM_WRITE_FAILED'
+  // converting foreign checkpoints (the Python toolchain) and checking conversions
+  | 'CONVERT_TOOLCHAIN_MISSING'
+  | 'CONVERT_FAILED'
+  | 'NPY_INVALID'
+  | 'MODEL_NO_FOLDS';
 
 export class UnisegError extends Error {
   readonly code: ErrorCode;

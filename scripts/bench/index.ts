@@ -29,6 +29,10 @@ export const BENCHES: Record<string, Bench> = {
     description: 'reading a 512x512x400 JPEG 2000 DICOM series vs the same voxels as .nii.gz: seconds and peak RSS',
     load: () => import('./dicom.ts'),
   },
+  convert: {
+    description: 'uniseg convert on each shared fixture with a converter in this checkout: seconds per conversion, package size',
+    load: () => import('./convert.ts'),
+  },
   server: {
     description: 'uniseg serve under 8 concurrent clients, valid and invalid bodies; requests/s, p50/p95, statuses, peak RSS',
     load: () => import('./server.ts'),

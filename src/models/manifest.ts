@@ -18,11 +18,25 @@ const relativeFile = z
   .min(1)
   .refine((f) => !f.startsWith('/') && !f.split(/[\\/]/).includes('..'), 'must be a path inside the package directory');
 
-export const intensitySchema = z.discriminatedUnion('kind', [
+const intensityStepSchemas = [
   z.object({ kind: z.literal('none') }),
   /** MONAI ScaleIntensityRange: (x - aMin) / (aMax - aMin) * (bMax - bMin) + bMin, clipped to [bMin, bMax] when clip. */
   z.object({ kind: z.literal('clip'), aMin: z.number(), aMax: z.number(), bMin: z.number(), bMax: z.number(), clip: z.boolean().default(true) }),
   z.object({ kind: z.literal('zscore'), mean: z.number(), std: positive }),
+  /**
+   * MONAI NormalizeIntensity with the image's own statistics: (x - mean) / std (population std; 0
+   * counts as 1), over the voxels != 0 only when nonzero (the others stay 0).
+   */
+  z.object({ kind: z.literal('normalize'), nonzero: z.boolean().default(false) }),
+  /** MONAI ScaleIntensity: the image's [min, max] mapped linearly onto [minv, maxv]. */
+  z.object({ kind: z.literal('scale'), minv: z.number(), maxv: z.number() }),
+] as const;
+const intensityStepSchema = z.discriminatedUnion('kind', [...intensityStepSchemas]);
+
+export const intensitySchema = z.discriminatedUnion('kind', [
+  ...intensityStepSchemas,
+  /** Several steps in order (a MONAI transform chain such as NormalizeIntensity then ScaleIntensity). */
+  z.object({ kind: z.literal('steps'), steps: z.array(intensityStepSchema).min(1) }),
 ]);
 
 export const partSchema = z.object({
@@ -117,6 +131,12 @@ const manifestObject = z.object({
     intensity: intensitySchema,
     /** How the oriented volume's axes map to tensor dims: xyz → [i, j, k] (MONAI, nibabel); zyx → [k, j, i] (nnU-Net, SimpleITK). */
     axes: z.enum(['xyz', 'zyx']),
+    /**
+     * Where the model grid lies: "centred" on the CT's field of view with round(n · s / t) voxels
+     * (src/volume/grid.ts spacingGrid), or MONAI Spacing's "first-voxel": round-half-even((n - 1) · s / t + 1)
+     * voxels starting at the oriented CT's first voxel centre.
+     */
+    grid: z.enum(['centred', 'first-voxel']).default('centred'),
   }),
   inference: z.object({
     /** Window size in voxels along the oriented volume's i, j, k. */
@@ -126,6 +146,8 @@ const manifestObject = z.object({
     batchSize: positiveInt.default(1),
     /** Value the normalised image is padded with where it is smaller than roi. */
     padValue: z.number().default(0),
+    /** "constant" pads with padValue; "replicate" repeats the edge voxels (MONAI padding_mode "replicate"). */
+    padMode: z.enum(['constant', 'replicate']).default('constant'),
   }),
   postprocess: z
     .object({
@@ -143,9 +165,16 @@ const manifestObject = z.object({
    * label name comes first in `priority` wins; among unlisted ones, the highest probability.
    */
   merge: z.object({ priority: z.array(z.string().min(1)).default([]) }).default({ priority: [] }),
-  /** Set by exportTask: where a trimmed task package came from (for finetuning and provenance). */
+  /**
+   * Where the package came from: a trimmed task package written by exportTask (for finetuning),
+   * or a package converted from a foreign checkpoint (`uniseg convert`: the kind and every source
+   * file with its SHA-256).
+   */
   origin: z
-    .object({ package: z.string(), prompt: z.string(), task: z.string(), pathway: z.array(positiveInt), head: z.string().optional() })
+    .union([
+      z.object({ package: z.string(), prompt: z.string(), task: z.string(), pathway: z.array(positiveInt), head: z.string().optional() }),
+      z.object({ kind: z.string().min(1), files: z.array(z.object({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).min(1) }),
+    ])
     .optional(),
   /**
    * Written by the Python toolchain: how to rebuild the PyTorch modules behind the parts (network
@@ -164,6 +193,7 @@ export type Head = z.infer<typeof headSchema>;
 export type Task = z.infer<typeof taskSchema>;
 export type Route = z.infer<typeof routeSchema>;
 export type IntensitySpec = z.infer<typeof intensitySchema>;
+export type IntensityStep = z.infer<typeof intensityStepSchema>;
 export type Prompting = z.infer<typeof promptingSchema>;
 
 type Ctx = z.RefinementCtx;

@@ -6,6 +6,7 @@
 import { UnisegError } from '../errors.ts';
 import { preparePrompt } from '../prompt/normalize.ts';
 import type { SelectionLogger } from '../pathways/log.ts';
+import type { Grid } from '../volume/grid.ts';
 import { makeVolume } from '../volume/volume.ts';
 import type { Volume } from '../volume/types.ts';
 import { toTensorOrder, toVolumeOrder, tensorDims } from './axes.ts';
@@ -40,6 +41,12 @@ export interface SegmentOptions {
   resolve?: (model: Model, prompt: string) => ResolvedPrompt | Promise<ResolvedPrompt>;
   /** Receives one selection-log line per resolved prompt (with the default resolver). */
   logger?: SelectionLogger;
+  /**
+   * Receives each prompt's blended raw outputs (logits, before activation) on the model grid, in
+   * volume order, keyed by channel: for parity checks against the source framework. The arrays
+   * are overwritten once it returns (copy what you keep).
+   */
+  onLogits?: (logits: { grid: Grid; prompts: ReadonlyArray<ReadonlyMap<number, Float32Array>> }) => void;
 }
 
 export interface PromptResult {
@@ -105,6 +112,7 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
     sigmaScale: manifest.inference.sigmaScale,
     batchSize: options.batchSize ?? manifest.inference.batchSize,
     padValue: manifest.inference.padValue,
+    padMode: manifest.inference.padMode,
     steps: unionSteps(plans),
     outputs: resolved.map((r, i) => ({ key: plans[i].outputKey, channels: r.task.activation === 'softmax' ? 'all' : r.task.output.channels })),
     manifest,
@@ -116,8 +124,15 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
 
   const blended = new Map<string, Map<number, Float32Array>>();
   for (const [key, perChannel] of sliding.blended) {
-    blended.set(key, new Map([...perChannel].map(([c, data]) => [c, toVolumeOrder(data, input.grid.shape, axes)])));
+    const volumeOrder = new Map<number, Float32Array>();
+    // Channel by channel, letting each tensor-order array go: a 105-channel network on a large grid holds gigabytes.
+    for (const [c, data] of [...perChannel]) {
+      volumeOrder.set(c, toVolumeOrder(data, input.grid.shape, axes));
+      perChannel.delete(c);
+    }
+    blended.set(key, volumeOrder);
   }
+  options.onLogits?.({ grid: input.grid, prompts: plans.map((p) => blended.get(p.outputKey)!) });
   const outputs: PromptOutput[] = resolved.map((r, i) => ({
     task: r.task,
     outputKey: plans[i].outputKey,

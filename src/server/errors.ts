@@ -89,6 +89,11 @@ const STATUS: Record<ErrorCode | ServerErrorCode, number> = {
   BATCH_OUTPUT_FAILED: 500,
   QUEUE_UNREACHABLE: 500,
   QUEUE_JOB_FAILED: 500,
+  // CLI-only (conversion and verification); never raised by a request.
+  CONVERT_TOOLCHAIN_MISSING: 500,
+  CONVERT_FAILED: 500,
+  NPY_INVALID: 500,
+  MODEL_NO_FOLDS: 500,
   // HTTP-only.
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,

@@ -56,7 +56,7 @@ describe('uniseg segment on a DICOM series', () => {
     const report = JSON.parse(run.stdout);
     expect(report.prompts[0].voxels).toBeGreaterThan(0);
     expect(report.prompts[0].voxels).toBe(Array.from(mask.data).filter((v) => v !== 0).length);
-  });
+  }, 300_000);
 
   it('an unknown --series fails before any model work and writes nothing', () => {
     const out = join(tmp, 'none.nii.gz');

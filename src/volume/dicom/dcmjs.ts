@@ -26,12 +26,20 @@ interface Dcmjs {
   readonly log: { setLevel(level: string): void; getLogger(name: string): { setLevel(level: string): void } };
 }
 
-const dcmjs = createRequire(import.meta.url)('dcmjs') as Dcmjs;
-// dcmjs logs harmless oddities to the console: warnings, and "Invalid vr type ox" (as an error)
-// for every implicit-VR PixelData, whose VR only the pixel module can tell. uniseg checks what
-// matters itself and says it in its own words.
-dcmjs.log.setLevel('error');
-dcmjs.log.getLogger('validation.dcmjs').setLevel('silent');
+let loaded: Dcmjs | undefined;
+
+/** Loaded on first use: a NIfTI-only run (and every CLI start) does not pay for dcmjs's bundle. */
+function dcmjs(): Dcmjs {
+  if (!loaded) {
+    loaded = createRequire(import.meta.url)('dcmjs') as Dcmjs;
+    // dcmjs logs harmless oddities to the console: warnings, and "Invalid vr type ox" (as an
+    // error) for every implicit-VR PixelData, whose VR only the pixel module can tell. uniseg
+    // checks what matters itself and says it in its own words.
+    loaded.log.setLevel('error');
+    loaded.log.getLogger('validation.dcmjs').setLevel('silent');
+  }
+  return loaded;
+}
 
 const PIXEL_DATA = '7FE00010';
 const TRANSFER_SYNTAX = '00020010';
@@ -57,7 +65,7 @@ export function parseDicom(bytes: Uint8Array, where: string, headerOnly: boolean
   const buffer = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
   let file: DicomMessageFile;
   try {
-    file = dcmjs.data.DicomMessage.readFile(buffer, headerOnly ? { untilTag: PIXEL_DATA, includeUntilTagValue: false } : {});
+    file = dcmjs().data.DicomMessage.readFile(buffer, headerOnly ? { untilTag: PIXEL_DATA, includeUntilTagValue: false } : {});
   } catch (error) {
     throw new UnisegError('DICOM_INVALID', `${where}: not a readable DICOM file (${(error as Error).message})`, { file: where }, { cause: error });
   }
@@ -68,7 +76,7 @@ export function parseDicom(bytes: Uint8Array, where: string, headerOnly: boolean
   const rest = { ...file.dict };
   delete rest[PIXEL_DATA];
   return {
-    dataset: dcmjs.data.DicomMetaDictionary.naturalizeDataset(rest),
+    dataset: dcmjs().data.DicomMetaDictionary.naturalizeDataset(rest),
     transferSyntaxUID,
     hasPixels,
     ...(Array.isArray(raw) ? { pixelData: raw.filter((b): b is ArrayBuffer => b instanceof ArrayBuffer) } : {}),

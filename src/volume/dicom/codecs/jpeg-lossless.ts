@@ -6,14 +6,20 @@ interface LosslessDecoder {
   decode(buffer: ArrayBuffer, offset: number, length: number, numBytes?: number): Uint8Array | Uint16Array;
 }
 
-// The package's declared typings are missing from its release folder, so it is typed here.
-const { Decoder } = createRequire(import.meta.url)('jpeg-lossless-decoder-js') as { Decoder: new () => LosslessDecoder };
+type DecoderClass = new () => LosslessDecoder;
+let Decoder: DecoderClass | undefined;
+
+/** Loaded on first use; the package's declared typings are missing from its release folder, so it is typed here. */
+function decoder(): LosslessDecoder {
+  Decoder ??= (createRequire(import.meta.url)('jpeg-lossless-decoder-js') as { Decoder: DecoderClass }).Decoder;
+  return new Decoder();
+}
 
 /** Decodes one frame to little-endian bytes of `bytesPerSample` per sample (the raw bit patterns). */
 export function decodeJpegLossless(frame: Uint8Array, pixels: number, bytesPerSample: number, where: string): Uint8Array {
   let samples: Uint8Array | Uint16Array;
   try {
-    samples = new Decoder().decode(frame.buffer as ArrayBuffer, frame.byteOffset, frame.byteLength, bytesPerSample);
+    samples = decoder().decode(frame.buffer as ArrayBuffer, frame.byteOffset, frame.byteLength, bytesPerSample);
   } catch (error) {
     throw new UnisegError('DICOM_INVALID', `${where}: corrupt JPEG Lossless pixel data (${(error as Error).message})`, { file: where }, { cause: error });
   }

@@ -23,7 +23,53 @@ export const intensitySchema = z.discriminatedUnion('kind', [
   /** MONAI ScaleIntensityRange: (x - aMin) / (aMax - aMin) * (bMax - bMin) + bMin, clipped to [bMin, bMax] when clip. */
   z.object({ kind: z.literal('clip'), aMin: z.number(), aMax: z.number(), bMin: z.number(), bMax: z.number(), clip: z.boolean().default(true) }),
   z.object({ kind: z.literal('zscore'), mean: z.number(), std: positive }),
+  /** nnU-Net's CTNormalization: clip to [lower, upper], then (x - mean) / max(std, 1e-8), in float32. */
+  z.object({ kind: z.literal('ct'), lower: z.number(), upper: z.number(), mean: z.number(), std: z.number().nonnegative() }),
 ]);
+
+const resampleOrder = z.object({
+  /** Spline order in-plane (or in 3-D): 0, 1 or 3, as scipy.ndimage.zoom with grid_mode. */
+  order: z.union([z.literal(0), z.literal(1), z.literal(3)]),
+  /** Order along the low-resolution axis when it is resampled separately: 0 or 1. */
+  orderZ: z.union([z.literal(0), z.literal(1)]).default(0),
+  /** null: nnU-Net's rule (spacing ratio above separateZThreshold); true/false forces it. */
+  forceSeparateZ: z.boolean().nullable().default(null),
+});
+
+/**
+ * nnU-Net v2's preprocessing and export geometry (resample_data_or_seg_to_shape): the CT is
+ * reoriented exactly, read as [k, j, i], permuted by `transpose`, cropped to its nonzero box,
+ * normalised, then resized by shape (new size = round(old spacing / spacing · old size)) in index
+ * space; logits come back the same way and are uncropped (background outside the box).
+ */
+export const nnunetResamplingSchema = z.object({
+  /** nnU-Net's transpose_forward over the [k, j, i] array axes. */
+  transpose: z.tuple([z.number().int().min(0).max(2), z.number().int().min(0).max(2), z.number().int().min(0).max(2)]).refine((t) => new Set(t).size === 3, 'must be a permutation of 0, 1, 2'),
+  cropToNonzero: z.boolean().default(true),
+  data: resampleOrder,
+  logits: resampleOrder,
+  separateZThreshold: positive.default(3),
+});
+
+export const nnunetWindowsSchema = z.object({
+  /** Window step as a fraction of the window (nnU-Net's tile_step_size). */
+  step: z.number().gt(0).max(1),
+  /** Peak of the gaussian importance map (nnU-Net: 10). */
+  gaussianPeak: positive.default(10),
+  /** float16: the importance map and the accumulators are rounded to float16 as nnU-Net does. */
+  precision: z.enum(['float16', 'float32']).default('float16'),
+});
+
+export const mirrorSchema = z.object({
+  axes: z.array(z.number().int().min(0).max(2)).min(1).refine((a) => new Set(a).size === a.length, 'axes must differ'),
+  /** Whether segment mirrors when the caller does not say (--tta / --no-tta). */
+  default: z.boolean(),
+});
+
+export const ensembleSchema = z.object({
+  /** Member tensors, each produced by a part; blended separately, then averaged in this order. */
+  members: z.array(name).min(1),
+});
 
 export const partSchema = z.object({
   file: relativeFile,
@@ -46,6 +92,8 @@ export const headSchema = z.object({
   output: name,
   /** Label name → channel of `output`. */
   labels: z.record(z.string().min(1), z.number().int().nonnegative()),
+  /** This head's own intensity normalisation (nnU-Net datasets of one package); default preprocess.intensity. */
+  intensity: intensitySchema.optional(),
   /** Heads whose outputs this head consumes ("supporting" heads in clNet). */
   supporting: z.array(name).default([]),
   /** How the head's channels become a mask when a prompt is served by the head directly. */
@@ -113,6 +161,8 @@ const manifestObject = z.object({
     intensity: intensitySchema,
     /** How the oriented volume's axes map to tensor dims: xyz → [i, j, k] (MONAI, nibabel); zyx → [k, j, i] (nnU-Net, SimpleITK). */
     axes: z.enum(['xyz', 'zyx']),
+    /** nnU-Net's geometry instead of world-space resampling: see nnunetResamplingSchema. */
+    nnunet: nnunetResamplingSchema.optional(),
   }),
   inference: z.object({
     /** Window size in voxels along the oriented volume's i, j, k. */
@@ -122,6 +172,10 @@ const manifestObject = z.object({
     batchSize: positiveInt.default(1),
     /** Value the normalised image is padded with where it is smaller than roi. */
     padValue: z.number().default(0),
+    /** nnU-Net's window placement, gaussian and float16 accumulation instead of MONAI's. */
+    nnunet: nnunetWindowsSchema.optional(),
+    /** Test-time mirroring: logits averaged over every non-empty subset of these tensor axes (0-2) and the plain pass. */
+    mirror: mirrorSchema.optional(),
   }),
   postprocess: z
     .object({
@@ -132,6 +186,8 @@ const manifestObject = z.object({
   parts: z.record(name, partSchema),
   stages: z.array(stageSchema).default([]),
   heads: z.record(name, headSchema).default({}),
+  /** Tensors that are the mean of other tensors' blended maps (folds of one network); tasks and heads may read them. */
+  ensembles: z.record(name, ensembleSchema).default({}),
   tasks: z.array(taskSchema).min(1),
   prompting: promptingSchema.default({ minSimilarity: 0.8 }),
   /**
@@ -139,9 +195,16 @@ const manifestObject = z.object({
    * label name comes first in `priority` wins; among unlisted ones, the highest probability.
    */
   merge: z.object({ priority: z.array(z.string().min(1)).default([]) }).default({ priority: [] }),
-  /** Set by exportTask: where a trimmed task package came from (for finetuning and provenance). */
+  /**
+   * Where the package came from: a trimmed task package written by exportTask (for finetuning),
+   * or a package converted from a foreign checkpoint (`uniseg convert`: the kind and every source
+   * file with its SHA-256).
+   */
   origin: z
-    .object({ package: z.string(), prompt: z.string(), task: z.string(), pathway: z.array(positiveInt), head: z.string().optional() })
+    .union([
+      z.object({ package: z.string(), prompt: z.string(), task: z.string(), pathway: z.array(positiveInt), head: z.string().optional() }),
+      z.object({ kind: z.string().min(1), files: z.array(z.object({ path: z.string().min(1), sha256: z.string().regex(/^[0-9a-f]{64}$/) })).min(1) }),
+    ])
     .optional(),
   /**
    * Written by the Python toolchain: how to rebuild the PyTorch modules behind the parts (network
@@ -161,6 +224,9 @@ export type Task = z.infer<typeof taskSchema>;
 export type Route = z.infer<typeof routeSchema>;
 export type IntensitySpec = z.infer<typeof intensitySchema>;
 export type Prompting = z.infer<typeof promptingSchema>;
+export type NnunetResampling = z.infer<typeof nnunetResamplingSchema>;
+export type NnunetWindows = z.infer<typeof nnunetWindowsSchema>;
+export type Ensemble = z.infer<typeof ensembleSchema>;
 
 type Ctx = z.RefinementCtx;
 
@@ -179,6 +245,13 @@ function checkReferences(m: z.infer<typeof manifestObject>, ctx: Ctx): void {
   const produced = new Set<string>();
   for (const part of Object.values(parts)) for (const t of part.outputs) produced.add(t);
   if (produced.has(m.input.tensor)) issue(['input', 'tensor'], `input tensor "${m.input.tensor}" must not be produced by a part`);
+  for (const [ensembleName, ensemble] of Object.entries(m.ensembles)) {
+    if (produced.has(ensembleName)) issue(['ensembles', ensembleName], `ensemble "${ensembleName}" is also a part's output`);
+    ensemble.members.forEach((t, i) => {
+      if (!produced.has(t)) issue(['ensembles', ensembleName, 'members', i], `no part produces "${t}"`);
+    });
+  }
+  for (const ensembleName of Object.keys(m.ensembles)) produced.add(ensembleName);
 
   const inStage = new Set<string>();
   stages.forEach((stage, s) => {
@@ -213,7 +286,8 @@ function checkReferences(m: z.infer<typeof manifestObject>, ctx: Ctx): void {
       if (!heads[h]) issue(['heads', headName, 'supporting', i], `unknown head "${h}"`);
       if (h === headName) issue(['heads', headName, 'supporting', i], 'a head cannot support itself');
     });
-    if (!head.parts.some((p) => parts[p]?.outputs.includes(head.output))) {
+    const outputs = m.ensembles[head.output]?.members ?? [head.output];
+    if (!head.parts.some((p) => outputs.some((t) => parts[p]?.outputs.includes(t)))) {
       issue(['heads', headName, 'output'], `no part of head "${headName}" produces "${head.output}"`);
     }
     if (head.pathway) checkPathwayRange(head.pathway, ['heads', headName, 'pathway']);

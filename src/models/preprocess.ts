@@ -12,6 +12,7 @@ import { parseOrientation } from '../volume/affine.ts';
 import { resampleToGrid } from '../volume/resample.ts';
 import type { Volume } from '../volume/types.ts';
 import type { IntensitySpec, Manifest } from './manifest.ts';
+import { ctNormalise } from './nnunet/ct-normalization.ts';
 
 export interface ModelInput {
   /** The model grid (oriented, at the model spacing), in world coordinates. */
@@ -40,6 +41,8 @@ export function normalise(data: Float32Array, spec: IntensitySpec): Float32Array
       return scaleIntensityRange(data, spec);
     case 'zscore':
       return zscore(data, { mean: spec.mean, std: spec.std });
+    case 'ct':
+      return ctNormalise(data, spec);
   }
 }
 

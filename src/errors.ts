@@ -33,7 +33,12 @@ export type ErrorCode =
   | 'TEXT_ENCODER_INVALID'
   | 'VOLUME_EMPTY_AFTER_CROP'
   | 'INFERENCE_FAILED'
-  | 'ABORTED';
+  | 'ABORTED'
+  // converting foreign checkpoints (the Python toolchain) and checking conversions
+  | 'CONVERT_TOOLCHAIN_MISSING'
+  | 'CONVERT_FAILED'
+  | 'NPY_INVALID'
+  | 'MODEL_NO_FOLDS';
 
 export class UnisegError extends Error {
   readonly code: ErrorCode;

@@ -18,13 +18,27 @@ const relativeFile = z
   .min(1)
   .refine((f) => !f.startsWith('/') && !f.split(/[\\/]/).includes('..'), 'must be a path inside the package directory');
 
-export const intensitySchema = z.discriminatedUnion('kind', [
+const intensityStepSchemas = [
   z.object({ kind: z.literal('none') }),
   /** MONAI ScaleIntensityRange: (x - aMin) / (aMax - aMin) * (bMax - bMin) + bMin, clipped to [bMin, bMax] when clip. */
   z.object({ kind: z.literal('clip'), aMin: z.number(), aMax: z.number(), bMin: z.number(), bMax: z.number(), clip: z.boolean().default(true) }),
   z.object({ kind: z.literal('zscore'), mean: z.number(), std: positive }),
+  /**
+   * MONAI NormalizeIntensity with the image's own statistics: (x - mean) / std (population std; 0
+   * counts as 1), over the voxels != 0 only when nonzero (the others stay 0).
+   */
+  z.object({ kind: z.literal('normalize'), nonzero: z.boolean().default(false) }),
+  /** MONAI ScaleIntensity: the image's [min, max] mapped linearly onto [minv, maxv]. */
+  z.object({ kind: z.literal('scale'), minv: z.number(), maxv: z.number() }),
   /** nnU-Net's CTNormalization: clip to [lower, upper], then (x - mean) / max(std, 1e-8), in float32. */
   z.object({ kind: z.literal('ct'), lower: z.number(), upper: z.number(), mean: z.number(), std: z.number().nonnegative() }),
+] as const;
+const intensityStepSchema = z.discriminatedUnion('kind', [...intensityStepSchemas]);
+
+export const intensitySchema = z.discriminatedUnion('kind', [
+  ...intensityStepSchemas,
+  /** Several steps in order (a MONAI transform chain such as NormalizeIntensity then ScaleIntensity). */
+  z.object({ kind: z.literal('steps'), steps: z.array(intensityStepSchema).min(1) }),
 ]);
 
 const resampleOrder = z.object({
@@ -163,6 +177,12 @@ const manifestObject = z.object({
     axes: z.enum(['xyz', 'zyx']),
     /** nnU-Net's geometry instead of world-space resampling: see nnunetResamplingSchema. */
     nnunet: nnunetResamplingSchema.optional(),
+    /**
+     * Where the model grid lies: "centred" on the CT's field of view with round(n · s / t) voxels
+     * (src/volume/grid.ts spacingGrid), or MONAI Spacing's "first-voxel": round-half-even((n - 1) · s / t + 1)
+     * voxels starting at the oriented CT's first voxel centre.
+     */
+    grid: z.enum(['centred', 'first-voxel']).default('centred'),
   }),
   inference: z.object({
     /** Window size in voxels along the oriented volume's i, j, k. */
@@ -176,6 +196,8 @@ const manifestObject = z.object({
     nnunet: nnunetWindowsSchema.optional(),
     /** Test-time mirroring: logits averaged over every non-empty subset of these tensor axes (0-2) and the plain pass. */
     mirror: mirrorSchema.optional(),
+    /** "constant" pads with padValue; "replicate" repeats the edge voxels (MONAI padding_mode "replicate"). */
+    padMode: z.enum(['constant', 'replicate']).default('constant'),
   }),
   postprocess: z
     .object({
@@ -223,6 +245,7 @@ export type Head = z.infer<typeof headSchema>;
 export type Task = z.infer<typeof taskSchema>;
 export type Route = z.infer<typeof routeSchema>;
 export type IntensitySpec = z.infer<typeof intensitySchema>;
+export type IntensityStep = z.infer<typeof intensityStepSchema>;
 export type Prompting = z.infer<typeof promptingSchema>;
 export type NnunetResampling = z.infer<typeof nnunetResamplingSchema>;
 export type NnunetWindows = z.infer<typeof nnunetWindowsSchema>;

@@ -7,6 +7,7 @@
  */
 import { UnisegError } from '../errors.ts';
 import type { Manifest, Task } from './manifest.ts';
+import type { PartRunner, TensorData } from './parts.ts';
 
 export interface PlanStep {
   /** Canonical key: part name applied to its input keys. */
@@ -68,6 +69,11 @@ export function routePathway(manifest: Manifest, route: { kind: string; pathway?
 }
 
 export function planTask(manifest: Manifest, task: Task, pathway: readonly number[] = []): TaskPlan {
+  return planOutput(manifest, task.output.tensor, pathway, `task "${task.name}"`);
+}
+
+/** The plan that produces `tensor` with these stage alternatives; `owner` names who asks, in errors. */
+export function planOutput(manifest: Manifest, tensor: string, pathway: readonly number[] = [], owner = `tensor "${tensor}"`): TaskPlan {
   const producers = activeProducers(manifest, pathway);
   const steps: PlanStep[] = [];
   const keyOfTensor = new Map<string, string>([[manifest.input.tensor, INPUT_KEY]]);
@@ -78,8 +84,8 @@ export function planTask(manifest: Manifest, task: Task, pathway: readonly numbe
     if (known) return known;
     const partName = producers.get(tensor);
     if (!partName) {
-      throw new UnisegError('MODEL_TENSOR_MISMATCH', `task "${task.name}": no active part produces tensor "${tensor}"`, {
-        task: task.name,
+      throw new UnisegError('MODEL_TENSOR_MISMATCH', `${owner}: no active part produces tensor "${tensor}"`, {
+        owner,
         tensor,
         pathway,
       });
@@ -98,7 +104,7 @@ export function planTask(manifest: Manifest, task: Task, pathway: readonly numbe
     return keyOfTensor.get(tensor)!;
   };
 
-  const outputKey = resolve(task.output.tensor);
+  const outputKey = resolve(tensor);
   return { steps, outputKey };
 }
 
@@ -114,4 +120,18 @@ export function unionSteps(plans: readonly TaskPlan[]): PlanStep[] {
     }
   }
   return steps;
+}
+
+/**
+ * Runs plan steps once on one batch of inputs (the image under INPUT_KEY) and returns every
+ * tensor by key. The one executor: sliding windows, `uniseg verify` and every package shape use it.
+ */
+export async function runSteps(runner: PartRunner, steps: readonly PlanStep[], image: TensorData): Promise<Map<string, TensorData>> {
+  const env = new Map<string, TensorData>([[INPUT_KEY, image]]);
+  for (const step of steps) {
+    const feeds = step.inputKeys.map((k) => env.get(k)!);
+    const outs = await runner.run(step.part, feeds);
+    step.outputKeys.forEach((k, i) => env.set(k, outs[i]));
+  }
+  return env;
 }

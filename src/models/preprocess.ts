@@ -5,13 +5,13 @@
  * from the CT, which gives the same values as reorienting first without holding a full-size copy.
  */
 import { UnisegError } from '../errors.ts';
-import { gridOf, sameGrid, spacingGrid, type Grid } from '../volume/grid.ts';
-import { scaleIntensityRange, zscore } from '../volume/intensity.ts';
+import { firstVoxelSpacingGrid, gridOf, sameGrid, spacingGrid, type Grid } from '../volume/grid.ts';
+import { normalizeIntensity, scaleIntensity, scaleIntensityRange, zscore } from '../volume/intensity.ts';
 import { applyReorient, reorientGrid, reorientTransform } from '../volume/reorient.ts';
 import { parseOrientation } from '../volume/affine.ts';
 import { resampleToGrid } from '../volume/resample.ts';
 import type { Volume } from '../volume/types.ts';
-import type { IntensitySpec, Manifest } from './manifest.ts';
+import type { IntensitySpec, IntensityStep, Manifest } from './manifest.ts';
 import { ctNormalise } from './nnunet/ct-normalization.ts';
 
 export interface ModelInput {
@@ -24,7 +24,8 @@ export interface ModelInput {
 export function toModelGrid(ct: Volume, manifest: Manifest): ModelInput {
   const transform = reorientTransform(ct.orientation, parseOrientation(manifest.preprocess.orientation));
   const oriented = reorientGrid(gridOf(ct), transform);
-  const grid = spacingGrid(oriented, manifest.preprocess.spacing);
+  const spacing = manifest.preprocess.spacing;
+  const grid = manifest.preprocess.grid === 'first-voxel' ? firstVoxelSpacingGrid(oriented, spacing) : spacingGrid(oriented, spacing);
   const floats = sameGrid(oriented, grid)
     ? Float32Array.from(applyReorient(ct, transform).data)
     : resampleToGrid(ct, grid, { mode: 'linear', outside: 'edge' }).data;
@@ -34,6 +35,11 @@ export function toModelGrid(ct: Volume, manifest: Manifest): ModelInput {
 }
 
 export function normalise(data: Float32Array, spec: IntensitySpec): Float32Array {
+  if (spec.kind === 'steps') return spec.steps.reduce(normaliseStep, data);
+  return normaliseStep(data, spec);
+}
+
+function normaliseStep(data: Float32Array, spec: IntensityStep): Float32Array {
   switch (spec.kind) {
     case 'none':
       return data;
@@ -43,6 +49,10 @@ export function normalise(data: Float32Array, spec: IntensitySpec): Float32Array
       return zscore(data, { mean: spec.mean, std: spec.std });
     case 'ct':
       return ctNormalise(data, spec);
+    case 'normalize':
+      return normalizeIntensity(data, { nonzero: spec.nonzero });
+    case 'scale':
+      return scaleIntensity(data, spec.minv, spec.maxv);
   }
 }
 

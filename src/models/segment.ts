@@ -130,6 +130,7 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
       sigmaScale: manifest.inference.sigmaScale,
       batchSize: options.batchSize ?? manifest.inference.batchSize,
       padValue: manifest.inference.padValue,
+      padMode: manifest.inference.padMode,
       steps: unionSteps(plans),
       outputs: resolved.flatMap((r, i) => blendKeys(plans[i]).map((key) => ({ key, channels: r.task.activation === 'softmax' ? ('all' as const) : r.task.output.channels }))),
       manifest,

@@ -6,7 +6,7 @@
 import { UnisegError } from '../errors.ts';
 import type { Manifest } from './manifest.ts';
 import type { PartRunner, TensorData } from './parts.ts';
-import { INPUT_KEY, type PlanStep } from './plan.ts';
+import { runSteps, type PlanStep } from './plan.ts';
 import { runMirrored } from './mirror.ts';
 import { f16roundFloat32 } from './nnunet/f16.ts';
 import { gaussianImportance, windowLayout, type Triple, type WindowLayout } from './windows.ts';
@@ -28,6 +28,8 @@ export interface SlidingInput {
   readonly sigmaScale: number;
   readonly batchSize: number;
   readonly padValue: number;
+  /** "replicate" repeats the edge voxels instead of padding with padValue. */
+  readonly padMode?: 'constant' | 'replicate';
   readonly steps: readonly PlanStep[];
   readonly outputs: readonly AccumulateRequest[];
   readonly manifest: Manifest;
@@ -56,7 +58,7 @@ export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput>
   const [P0, P1, P2] = layout.padded;
   const [R0, R1, R2] = roi;
   const roiSize = R0 * R1 * R2;
-  const padded = padImage(input.image, dims, layout.padded, layout.padBefore, input.padValue);
+  const padded = padImage(input.image, dims, layout.padded, layout.padBefore, input.padValue, input.padMode ?? 'constant');
   const weight = input.importance ?? gaussianImportance(roi, input.sigmaScale);
   const round = input.float16 ? f16roundFloat32 : null;
 
@@ -78,7 +80,7 @@ export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput>
     const batch = corners.slice(first, first + input.batchSize);
     const windowData = new Float32Array(batch.length * roiSize);
     batch.forEach((corner, b) => copyWindow(padded, layout.padded, corner, roi, windowData, b * roiSize));
-    const run = (image: TensorData) => runSteps(input, image);
+    const run = (image: TensorData) => runSteps(input.runner, input.steps, image);
     const outputs = await runMirrored(run, { data: windowData, dims: [batch.length, 1, R0, R1, R2] }, [...accumulators.keys()], input.mirrors ?? []);
 
     batch.forEach((corner, b) => {
@@ -115,17 +117,6 @@ export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput>
   return { blended, windows: corners.length };
 }
 
-/** Runs the union plan on one batch of windows; returns every tensor by key. */
-async function runSteps(input: SlidingInput, image: TensorData): Promise<Map<string, TensorData>> {
-  const env = new Map<string, TensorData>([[INPUT_KEY, image]]);
-  for (const step of input.steps) {
-    const feeds = step.inputKeys.map((k) => env.get(k)!);
-    const outs = await input.runner.run(step.part, feeds);
-    step.outputKeys.forEach((k, i) => env.set(k, outs[i]));
-  }
-  return env;
-}
-
 function checkOutputDims(tensor: TensorData, key: string, batch: number, roi: Triple): void {
   const d = tensor.dims;
   if (d.length !== 5 || d[0] !== batch || d[2] !== roi[0] || d[3] !== roi[1] || d[4] !== roi[2]) {
@@ -141,9 +132,21 @@ function abortError(done: number, total: number): UnisegError {
   return new UnisegError('ABORTED', `segmentation cancelled after ${done} of ${total} windows`, { done, total });
 }
 
-function padImage(image: Float32Array, dims: Triple, padded: Triple, before: Triple, value: number): Float32Array {
+function padImage(image: Float32Array, dims: Triple, padded: Triple, before: Triple, value: number, mode: 'constant' | 'replicate'): Float32Array {
   if (dims[0] === padded[0] && dims[1] === padded[1] && dims[2] === padded[2]) return image;
   const out = new Float32Array(padded[0] * padded[1] * padded[2]).fill(value);
+  if (mode === 'replicate') {
+    // Every padded voxel takes the nearest image voxel (clamped index along each dim).
+    const clamp = (x: number, d: number) => Math.min(dims[d] - 1, Math.max(0, x - before[d]));
+    let o = 0;
+    for (let a = 0; a < padded[0]; a++) {
+      for (let b = 0; b < padded[1]; b++) {
+        const row = (clamp(a, 0) * dims[1] + clamp(b, 1)) * dims[2];
+        for (let c = 0; c < padded[2]; c++) out[o++] = image[row + clamp(c, 2)];
+      }
+    }
+    return out;
+  }
   for (let a = 0; a < dims[0]; a++) {
     for (let b = 0; b < dims[1]; b++) {
       const src = (a * dims[1] + b) * dims[2];

@@ -65,6 +65,11 @@ const STATUS: Record<ErrorCode | ServerErrorCode, number> = {
   PATHWAY_OUT_OF_RANGE: 500,
   TEXT_ENCODER_INVALID: 500,
   INFERENCE_FAILED: 500,
+  // CLI-only (conversion and verification); never raised by a request.
+  CONVERT_TOOLCHAIN_MISSING: 500,
+  CONVERT_FAILED: 500,
+  NPY_INVALID: 500,
+  MODEL_NO_FOLDS: 500,
   // HTTP-only.
   BAD_REQUEST: 400,
   UNAUTHORIZED: 401,

@@ -50,6 +50,32 @@ export function spacingGrid(grid: Grid, spacing: Spacing3): Grid {
   return { shape: [shape[0], shape[1], shape[2]], affine };
 }
 
+/**
+ * MONAI Spacing's output grid for an axis-aligned resampling (directions kept): per axis
+ * round((n - 1) · oldSpacing / newSpacing + 1) voxels, NumPy's round (half to even), the first
+ * voxel centre where the input's first voxel centre is. The far end is where the rounding lands,
+ * so the grid is not centred on the input's field of view.
+ */
+export function firstVoxelSpacingGrid(grid: Grid, spacing: Spacing3): Grid {
+  checkSpacing(spacing);
+  checkAffine(grid.affine, 'grid');
+  const oldSpacing = affineSpacing(grid.affine);
+  const shape = [0, 1, 2].map((axis) => Math.max(1, roundHalfEven(((grid.shape[axis] - 1) * oldSpacing[axis]) / spacing[axis] + 1)));
+  const affine = cloneAffine(grid.affine);
+  for (let axis = 0; axis < 3; axis++) {
+    const scale = spacing[axis] / oldSpacing[axis];
+    for (let row = 0; row < 3; row++) affine[row][axis] = grid.affine[row][axis] * scale;
+  }
+  return { shape: [shape[0], shape[1], shape[2]], affine };
+}
+
+function roundHalfEven(x: number): number {
+  const floor = Math.floor(x);
+  const diff = x - floor;
+  if (diff !== 0.5) return Math.round(x);
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
 /** Same shape, and every affine entry within `tol` (mm; default 1e-6). */
 export function sameGrid(a: Grid, b: Grid, tol = 1e-6): boolean {
   if (a.shape[0] !== b.shape[0] || a.shape[1] !== b.shape[1] || a.shape[2] !== b.shape[2]) return false;

@@ -89,6 +89,57 @@ export function zscore(data: Numbers, options: ZScoreOptions = {}): Float32Array
   return out;
 }
 
+export interface NormalizeOptions {
+  /** Statistics and normalisation over the voxels != 0 only; the others stay 0. */
+  readonly nonzero: boolean;
+}
+
+/**
+ * MONAI NormalizeIntensity with the image's own statistics: (x - mean) / std, population std
+ * (0 counts as 1). With `nonzero`, only voxels != 0 are used and changed; none at all leaves the
+ * image unchanged, as MONAI does.
+ */
+export function normalizeIntensity(data: Numbers, options: NormalizeOptions): Float32Array {
+  const out = Float32Array.from(data as ArrayLike<number>);
+  const use = (v: number) => !options.nonzero || v !== 0;
+  let n = 0;
+  let sum = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (use(data[i])) {
+      n++;
+      sum += data[i];
+    }
+  }
+  if (n === 0) return out;
+  const mean = sum / n;
+  let sq = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (use(data[i])) sq += (data[i] - mean) ** 2;
+  }
+  const std = Math.sqrt(sq / n) || 1;
+  for (let i = 0; i < data.length; i++) if (use(data[i])) out[i] = (data[i] - mean) / std;
+  return out;
+}
+
+/** MONAI ScaleIntensity: the image's [min, max] mapped onto [minv, maxv] (a constant image becomes x · minv, as MONAI does). */
+export function scaleIntensity(data: Numbers, minv: number, maxv: number): Float32Array {
+  requireFinite(minv, 'minv');
+  requireFinite(maxv, 'maxv');
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] < lo) lo = data[i];
+    if (data[i] > hi) hi = data[i];
+  }
+  const out = new Float32Array(data.length);
+  if (lo === hi) {
+    for (let i = 0; i < data.length; i++) out[i] = data[i] * minv;
+    return out;
+  }
+  for (let i = 0; i < data.length; i++) out[i] = ((data[i] - lo) / (hi - lo)) * (maxv - minv) + minv;
+  return out;
+}
+
 /** What `--intensity` and model manifests name; `parseIntensity` and `formatIntensity` convert. */
 export type IntensityTransform =
   | { readonly kind: 'none' }

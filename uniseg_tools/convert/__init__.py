@@ -8,6 +8,7 @@ weights -> export parts -> check ORT parity -> write the package atomically) and
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
 from typing import Dict, List, Optional
 
@@ -19,6 +20,11 @@ KINDS: Dict[str, str] = {
     'clnet': 'uniseg_tools.convert.clnet',
     'nnunet': 'uniseg_tools.convert.nnunet',
 }
+
+#: Python modules every converter needs -> the Debian package that provides it.
+REQUIRED = {'torch': 'python3-torch', 'onnx': 'python3-onnx', 'numpy': 'python3-numpy'}
+#: Exit status when a required module is missing (the Node CLI maps it to CONVERT_TOOLCHAIN_MISSING).
+EXIT_MISSING = 3
 
 USAGE = ('usage: python3 -m uniseg_tools convert <kind> SRC... -o DIR [options]\n'
          f'kinds: {", ".join(KINDS)}\n'
@@ -32,13 +38,17 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     kind, rest = args[0], args[1:]
     if kind not in KINDS:
-        print(f'uniseg_tools convert: unknown kind {kind!r} (known: {", ".join(KINDS)})', file=sys.stderr)
+        print(f'error: unknown convert kind {kind!r} (known: {", ".join(KINDS)})', file=sys.stderr)
         return 2
+    missing = [name for name in REQUIRED if importlib.util.find_spec(name) is None]
+    if missing:
+        print(f'error: {sys.executable} lacks the Python module(s) {", ".join(missing)}: apt-get install {" ".join(REQUIRED.values())}', file=sys.stderr)
+        return EXIT_MISSING
     try:
         module = importlib.import_module(KINDS[kind])
     except ModuleNotFoundError as err:
         if err.name == KINDS[kind]:
-            print(f'uniseg_tools convert: kind {kind!r} is not available in this checkout', file=sys.stderr)
+            print(f'error: convert kind {kind!r} is not available in this checkout', file=sys.stderr)
             return 2
         raise
     sys.argv = [f'python3 -m uniseg_tools convert {kind}', *rest]

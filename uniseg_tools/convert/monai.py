@@ -25,10 +25,7 @@ import argparse
 import json
 import os
 import re
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
 import warnings
 from collections import OrderedDict
@@ -39,14 +36,25 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
 
-from uniseg_tools.export_demo.node import tsx_command as node_tsx_command  # noqa: E402
-from uniseg_tools.paths import NODE_SCRIPTS, REPO_ROOT as ROOT  # noqa: E402
+from uniseg_tools.convert.common import (  # noqa: E402
+    MANIFEST_FORMAT,
+    ConvertError,
+    UsageError,
+    check_output,
+    engine_check,
+    origin_record,
+    parity_check,
+    read_state_dict,
+    run_main,
+    staging_dir,
+    summarise_load_error,
+    unwrap_state,
+    write_manifest,
+)
 from uniseg_tools.nets.parts import IMAGE, LOGITS, composition_error, export_parts, sha256_file, swin_unetr_parts  # noqa: E402
 from uniseg_tools.nets.swin import MERGE_OFFSETS  # noqa: E402
 from uniseg_tools.nets.swin_unetr import ENCODER_MODULES, SIZE_MULTIPLE, SwinUNETR, encoder_state, load_monai_state  # noqa: E402
 
-MANIFEST_FORMAT = 'uniseg.model/1'
-WRAPPERS = ('state_dict', 'model', 'net')
 NAME_RE = re.compile(r'^[A-Za-z0-9_.-]+$')
 #: Defaults of MONAI's BTCV SwinUNETR tutorial (the usual origin of these checkpoints).
 DEFAULT_SPACING = '1.5,1.5,2.0'
@@ -57,42 +65,9 @@ KEY_PATCH = 'swinViT.patch_embed.proj.weight'
 KEY_OUT = 'out.conv.conv.weight'
 
 
-class ConvertError(Exception):
-    """The checkpoint or the flags cannot make a package (exit 1)."""
-
-
 # --------------------------------------------------------------------------------------------
 # Reading the checkpoint and inferring the network
 # --------------------------------------------------------------------------------------------
-
-
-def unwrap_state(obj, source: str = 'checkpoint') -> 'OrderedDict[str, torch.Tensor]':
-    """The state_dict inside ``obj``: unwraps {"state_dict"|"model"|"net": ...} (nested too) and
-    strips DDP's ``module.`` prefix. Same rules as ``swin_unetr.load_monai_state``."""
-    seen = 0
-    while isinstance(obj, dict) and seen < 4:
-        inner = next((obj[k] for k in WRAPPERS if k in obj and isinstance(obj[k], dict)), None)
-        if inner is None:
-            break
-        obj, seen = inner, seen + 1
-    if isinstance(obj, nn.Module):
-        obj = obj.state_dict()
-    if not isinstance(obj, dict) or not obj:
-        raise ConvertError(f'{source}: no state_dict found (expected a dict of tensors, optionally under "state_dict", "model" or "net"); got {type(obj).__name__}')
-    not_tensors = [k for k, v in obj.items() if not isinstance(v, torch.Tensor)]
-    if not_tensors:
-        raise ConvertError(f'{source}: not a state_dict: {len(not_tensors)} entries are not tensors, e.g. {not_tensors[:3]} (top-level keys: {list(obj)[:8]})')
-    return OrderedDict((k[len('module.'):] if k.startswith('module.') else k, v) for k, v in obj.items())
-
-
-def read_checkpoint(path: str) -> 'OrderedDict[str, torch.Tensor]':
-    if not os.path.isfile(path):
-        raise ConvertError(f'{path}: no such file')
-    try:
-        obj = torch.load(path, map_location='cpu')
-    except Exception as e:  # noqa: BLE001 - pickle errors of many kinds
-        raise ConvertError(f'{path}: torch.load failed: {e}') from e
-    return unwrap_state(obj, path)
 
 
 @dataclass
@@ -196,28 +171,6 @@ def resolve_config(
     return NetConfig(normalize=normalize, merge=merge, **values), evidence
 
 
-def _summarise_load_error(message: str, limit: int = 6) -> str:
-    """torch's load_state_dict message, shortened to the first few keys of each kind."""
-    lines = []
-    marks = ('Missing key(s) in state_dict:', 'Unexpected key(s) in state_dict:', 'size mismatch for')
-    for kind in marks[:2]:
-        start = message.find(kind)
-        if start < 0:
-            continue
-        start += len(kind)
-        ends = [i for i in (message.find(m, start) for m in marks) if i >= 0]
-        keys = re.findall(r'"([^"]+)"', message[start : min(ends) if ends else len(message)])
-        more = f' … ({len(keys)} in all)' if len(keys) > limit else ''
-        what = 'in the network, not in the checkpoint' if kind.startswith('Missing') else 'in the checkpoint, not in the network'
-        lines.append(f'{len(keys)} key(s) {what}: {", ".join(keys[:limit])}{more}')
-    mismatches = re.findall(r'size mismatch for ([^:]+): copying a param with shape torch.Size\(\[([^\]]*)\]\) from checkpoint, the shape in current model is torch.Size\(\[([^\]]*)\]\)', message)
-    for key, got, want in mismatches[:limit]:
-        lines.append(f'size mismatch: {key} is [{got}] in the checkpoint, [{want}] in the network')
-    if len(mismatches) > limit:
-        lines.append(f'… {len(mismatches)} size mismatches in all')
-    return '\n  '.join(lines) if lines else message.strip()
-
-
 def build_net(state: Dict[str, torch.Tensor], cfg: NetConfig) -> SwinUNETR:
     """uniseg's SwinUNETR for ``cfg`` with ``state`` loaded strictly, in eval mode."""
     net = SwinUNETR(**cfg.kwargs()).eval()
@@ -228,7 +181,7 @@ def build_net(state: Dict[str, torch.Tensor], cfg: NetConfig) -> SwinUNETR:
             'the checkpoint does not load strictly into SwinUNETR('
             + ', '.join(f'{k}={v}' for k, v in cfg.kwargs().items() if k not in ('normalize', 'merge'))
             + ') (norm_name="instance", res_block=True, use_v2=False):\n  '
-            + _summarise_load_error(str(e))
+            + summarise_load_error(str(e))
         ) from e
     return net
 
@@ -392,67 +345,6 @@ def write_torch_reference(net: SwinUNETR, cfg: NetConfig, part_names: Sequence[s
 # --------------------------------------------------------------------------------------------
 
 
-def tsx_command() -> List[str]:
-    try:
-        return node_tsx_command()
-    except RuntimeError as e:
-        raise ConvertError(f'the parity check needs Node: {e}, or pass --skip-parity') from e
-
-
-def _write_f32(dir_: str, stem: str, names: Sequence[str], tensors: Sequence[torch.Tensor]) -> List[dict]:
-    out = []
-    for i, (name, t) in enumerate(zip(names, tensors)):
-        file = f'{stem}.{i}.f32'
-        arr = t.detach().cpu().float().contiguous().numpy().astype('<f4')
-        arr.tofile(os.path.join(dir_, file))
-        out.append({'name': name, 'file': file, 'dims': list(arr.shape)})
-    return out
-
-
-def parity_check(parts, onnx_dir: str, work: str, tolerance: float, threads: int, say: Callable[[str], None]) -> Dict[str, dict]:
-    """Runs every part with onnxruntime-node (scripts/check_parts.ts) on its example inputs and
-    compares with the torch module. Returns part → {maxAbsDiff, maxAbsRef, scaledDiff, ok};
-    raises ConvertError when one is off by more than ``tolerance`` (absolute)."""
-    os.makedirs(work, exist_ok=True)
-    index = {'tolerance': tolerance, 'parts': []}
-    with torch.no_grad():
-        for p in parts:
-            outs = p.module(*p.example)
-            outs = outs if isinstance(outs, (tuple, list)) else (outs,)
-            index['parts'].append({
-                'name': p.name,
-                'onnx': os.path.abspath(os.path.join(onnx_dir, f'{p.name}.onnx')),
-                'inputs': _write_f32(work, f'{p.name}.in', p.inputs, p.example),
-                'outputs': _write_f32(work, f'{p.name}.out', p.outputs, outs),
-            })
-    with open(os.path.join(work, 'index.json'), 'w') as f:
-        json.dump(index, f, indent=1)
-    cmd = tsx_command() + [os.path.join(NODE_SCRIPTS, 'check_parts.ts'), work, '--tolerance', repr(tolerance), '--threads', str(threads)]
-    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    for line in proc.stdout.rstrip().splitlines():
-        say('  ' + line)
-    result_path = os.path.join(work, 'result.json')
-    if proc.returncode not in (0, 1) or not os.path.exists(result_path):
-        raise ConvertError(f'scripts/check_parts.ts failed (exit {proc.returncode})')
-    with open(result_path) as f:
-        result = json.load(f)
-    table = {r['name']: {'maxAbsDiff': float(r['maxAbsDiff']), 'maxAbsRef': float(r['maxAbsRef']), 'scaledDiff': float(r['scaledDiff']), 'ok': bool(r['ok'])} for r in result['parts']}
-    bad = {k: v for k, v in table.items() if not v['ok']}
-    if bad or not result.get('ok'):
-        raise ConvertError(f'ONNX parts differ from torch by more than {tolerance}: ' + ', '.join(f'{k} max|diff| {v["maxAbsDiff"]:.2e}' for k, v in bad.items()))
-    return table
-
-
-def engine_check(pkg: str) -> dict:
-    """The package as the engine reads it (``uniseg pathways --model PKG --json``): manifest schema,
-    part files and their sha256."""
-    cmd = [shutil.which('node') or 'node', os.path.join(ROOT, 'bin', 'uniseg.mjs'), 'pathways', '--model', pkg, '--json']
-    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    if proc.returncode != 0:
-        raise ConvertError(f'the engine refuses the package: {proc.stderr.strip() or proc.stdout.strip()}')
-    return json.loads(proc.stdout)
-
-
 # --------------------------------------------------------------------------------------------
 # The conversion
 # --------------------------------------------------------------------------------------------
@@ -489,9 +381,7 @@ class Options:
 def convert(opts: Options, say: Callable[[str], None] = print) -> dict:
     """Checks, exports and writes the package; returns a report. Raises ConvertError (nothing written)."""
     started = time.time()
-    out = os.path.abspath(opts.out)
-    if os.path.exists(out) and not opts.force:
-        raise ConvertError(f'{out} exists; choose a new directory or pass --force to replace it')
+    out = check_output(opts.out, opts.force)
     bad_roi = [r for r in opts.roi if r % SIZE_MULTIPLE]
     if len(opts.roi) != 3 or bad_roi:
         raise ConvertError(f'--roi {",".join(map(str, opts.roi))}: SwinUNETR needs window sizes divisible by {SIZE_MULTIPLE}')
@@ -503,7 +393,7 @@ def convert(opts: Options, say: Callable[[str], None] = print) -> dict:
     if not NAME_RE.match(name):
         raise ConvertError(f'--name {name!r}: letters, digits, "_", "." and "-" only')
 
-    state = read_checkpoint(opts.checkpoint)
+    state = read_state_dict(opts.checkpoint)
     cfg, evidence = resolve_config(state, opts.feature_size, opts.depths, opts.num_heads, opts.in_channels, opts.out_channels, opts.normalize, opts.merge)
     say(f'checkpoint {opts.checkpoint}: {len(state)} tensors')
     for k in ('feature_size', 'in_channels', 'out_channels', 'depths', 'num_heads', 'window_size'):
@@ -525,12 +415,8 @@ def convert(opts: Options, say: Callable[[str], None] = print) -> dict:
         if err > 1e-5:
             raise ConvertError(f'encoder + decoder do not compose into the network (max |diff| {err:.2e})')
 
-    parent = os.path.dirname(out)
-    os.makedirs(parent, exist_ok=True)
-    tmp = tempfile.mkdtemp(prefix=f'.{os.path.basename(out)}.tmp-', dir=parent)
-    work = tempfile.mkdtemp(prefix='uniseg-convert-check-')
     report: dict = {'out': out, 'config': cfg.kwargs(), 'parameters': n_params, 'tasks': [t['name'] for t in tasks]}
-    try:
+    with staging_dir(out, opts.force) as tmp:
         t0 = time.time()
         with warnings.catch_warnings():
             # The tracer's notes on shape-dependent Python branches: the window is fixed at roi.
@@ -541,7 +427,7 @@ def convert(opts: Options, say: Callable[[str], None] = print) -> dict:
             say(f'exported {p.name}.onnx: {size / 1e6:.1f} MB, inputs {p.inputs} outputs {p.outputs} (roi {",".join(map(str, opts.roi))}, {time.time() - t0:.0f} s)')
         if opts.parity:
             say(f'parity, onnxruntime-node vs torch on a random window (tolerance {opts.tolerance}, absolute):')
-            report['parity'] = parity_check(parts, tmp, work, opts.tolerance, opts.threads, say)
+            report['parity'] = parity_check(parts, tmp, opts.tolerance, opts.threads, say)
         else:
             say('WARNING: --skip-parity: the ONNX parts were not checked against torch')
         if opts.torch_reference:
@@ -563,31 +449,15 @@ def convert(opts: Options, say: Callable[[str], None] = print) -> dict:
         }
         description = f'MONAI SwinUNETR (feature {cfg.feature_size}, depths {",".join(map(str, cfg.depths))}, {cfg.out_channels} channels) converted from {os.path.basename(opts.checkpoint)}'
         manifest = plain_manifest(name, description, sections, tasks, opts.spacing, opts.orientation, intensity, opts.roi, opts.overlap, training)
-        with open(os.path.join(tmp, 'model.json'), 'w') as f:
-            json.dump(manifest, f, indent=1)
-            f.write('\n')
+        manifest['origin'] = origin_record('monai', [opts.checkpoint])
+        write_manifest(tmp, manifest)
         if opts.engine_check:
             listing = engine_check(tmp)
             say(f'the engine reads the package: {len(listing.get("tasks", []))} tasks')
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o777 & ~umask)
-        if os.path.exists(out):
-            old = tempfile.mkdtemp(prefix=f'.{os.path.basename(out)}.old-', dir=parent)
-            os.rmdir(old)
-            os.replace(out, old)
-            os.replace(tmp, out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(tmp, out)
-        report['manifest'] = manifest
-        report['seconds'] = round(time.time() - started, 1)
-        say(f'wrote {out} ({", ".join(f"{p.name}.onnx" for p in parts)}{", torch/" if opts.torch_reference else ""}) with tasks: {", ".join(labels.values())}')
-        return report
-    finally:
-        if os.path.exists(tmp):
-            shutil.rmtree(tmp, ignore_errors=True)
-        shutil.rmtree(work, ignore_errors=True)
+    report['manifest'] = manifest
+    report['seconds'] = round(time.time() - started, 1)
+    say(f'wrote {out} ({", ".join(f"{p.name}.onnx" for p in parts)}{", torch/" if opts.torch_reference else ""}) with tasks: {", ".join(labels.values())}')
+    return report
 
 
 # --------------------------------------------------------------------------------------------
@@ -657,18 +527,14 @@ def options_from_args(args: argparse.Namespace) -> Options:
 
 
 def main(argv=None) -> int:
-    args = build_parser().parse_args(argv)
-    try:
-        opts = options_from_args(args)
-    except ConvertError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    try:
+    def run(args: argparse.Namespace) -> None:
+        try:
+            opts = options_from_args(args)
+        except ConvertError as e:
+            raise UsageError(e.reason, file=e.file, key=e.key) from e
         convert(opts)
-    except ConvertError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 1
-    return 0
+
+    return run_main(build_parser(), run, argv)
 
 
 if __name__ == '__main__':

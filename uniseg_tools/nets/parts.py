@@ -62,6 +62,9 @@ class ExportPart:
     stage: Optional[Tuple[str, int]] = None
     #: head description (``output``, ``labels``, ``supporting``) when the part is a clNet head.
     head: Optional[dict] = None
+    #: Export the spatial axes as dynamic too (fully convolutional networks that take any window
+    #: size, e.g. SegResNet): then `uniseg verify` can run them on a small tensor.
+    dynamic_spatial: bool = False
 
 
 class EncoderPart(nn.Module):
@@ -150,7 +153,8 @@ def clnet_parts(net: ClNet, roi: Sequence[int], batch: int = 1) -> List[ExportPa
 
 
 def export_onnx(part: ExportPart, path: str, opset: int = OPSET) -> None:
-    dynamic = {n: {0: 'N'} for n in part.inputs + part.outputs}
+    axes = {0: 'N', 2: 'D', 3: 'H', 4: 'W'} if part.dynamic_spatial else {0: 'N'}
+    dynamic = {n: dict(axes) for n in part.inputs + part.outputs}
     part.module.eval()
     with torch.no_grad():
         torch.onnx.export(

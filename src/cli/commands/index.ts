@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { registerConvert } from './convert.ts';
 import { registerDemo } from './demo.ts';
 import { registerExport } from './export.ts';
 import { registerHeads } from './heads.ts';
@@ -7,9 +8,10 @@ import { registerPathways } from './pathways.ts';
 import { registerPhantom } from './phantom.ts';
 import { registerSegment } from './segment.ts';
 import { registerServe } from './serve.ts';
+import { registerVerify } from './verify.ts';
 import { registerWrap } from './wrap.ts';
 
 /** Each entry adds one subcommand to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport, registerHeads, registerDemo, registerServe];
+export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport, registerHeads, registerDemo, registerServe, registerConvert, registerVerify];

@@ -1,0 +1,119 @@
+/**
+ * The package's network alone on a network-space tensor: no preprocessing, no sliding window, no
+ * activation. The same plan and executor as segment() (plan.ts), so a plain network, a gCIS
+ * pathway and a clNet head (with its supporting heads) run exactly as they do inside a window.
+ * `uniseg verify` compares the result with the PyTorch output a user trusts.
+ */
+import { UnisegError } from '../errors.ts';
+import type { Model } from './package.ts';
+import type { TensorData } from './parts.ts';
+import { planOutput, planTask, routePathway, runSteps, type TaskPlan } from './plan.ts';
+import { promptResolver } from './routing.ts';
+
+export interface NetworkSelection {
+  /** Run the network a prompt routes to (its task's output tensor). */
+  prompt?: string;
+  /** Run one head (clNet) and what it reads. */
+  head?: string;
+  /** Run one fold of an ensemble instead of the ensemble as the package combines it. */
+  fold?: number;
+}
+
+export interface NetworkRun {
+  readonly output: TensorData;
+  /** The manifest tensor the output is. */
+  readonly tensor: string;
+  /** What ran, for people: "task liver (fixed)", "head Organs", "pathway 1,2". */
+  readonly ran: string;
+  readonly parts: readonly string[];
+}
+
+export async function runNetwork(model: Model, input: TensorData, select: NetworkSelection = {}): Promise<NetworkRun> {
+  if (select.fold !== undefined) {
+    throw new UnisegError('MODEL_NO_FOLDS', `package ${model.dir} has no folds: --fold ${select.fold} needs a package converted from an ensemble`, { dir: model.dir, fold: select.fold });
+  }
+  const image = networkInput(model, input);
+  const { plan, tensor, ran } = await choosePlan(model, select);
+  const env = await runSteps(model.parts, plan.steps, image);
+  return { output: env.get(plan.outputKey)!, tensor, ran, parts: plan.steps.map((s) => s.part) };
+}
+
+/** [D, H, W] or [N, 1, D, H, W] (the package input is one channel); anything else is refused. */
+function networkInput(model: Model, input: TensorData): TensorData {
+  const dims = input.dims;
+  if (dims.length === 3) return { data: input.data, dims: [1, 1, ...dims] };
+  if (dims.length === 5 && dims[1] === 1) return input;
+  throw new UnisegError('MODEL_TENSOR_MISMATCH', `the input has dims [${dims.join(', ')}]; the package's input "${model.manifest.input.tensor}" takes [N, 1, D, H, W] (or [D, H, W])`, {
+    dims,
+  });
+}
+
+async function choosePlan(model: Model, select: NetworkSelection): Promise<{ plan: TaskPlan; tensor: string; ran: string }> {
+  const { manifest } = model;
+  if (select.prompt !== undefined && select.head !== undefined) {
+    throw new UnisegError('INVALID_ARGUMENT', 'choose one of a prompt and a head, not both', { prompt: select.prompt, head: select.head });
+  }
+  if (select.head !== undefined) return headPlan(model, select.head);
+  if (select.prompt !== undefined) {
+    const resolved = await promptResolver()(model, select.prompt);
+    const pathway = routePathway(manifest, resolved.route);
+    const route = resolved.route.kind === 'pathway' ? `pathway ${resolved.route.pathway.join(',')}` : resolved.route.kind === 'head' ? `head ${resolved.route.head}` : 'fixed';
+    return { plan: planTask(manifest, resolved.task, pathway), tensor: resolved.task.output.tensor, ran: `task ${resolved.task.name} (${route})` };
+  }
+  // Without a choice the package must have one network: every task on the same fixed output.
+  const outputs = new Set(manifest.tasks.map((t) => (t.route.kind === 'fixed' ? t.output.tensor : `${t.route.kind}:${t.name}`)));
+  const heads = Object.keys(manifest.heads);
+  if (outputs.size === 1 && manifest.tasks[0].route.kind === 'fixed') {
+    const tensor = manifest.tasks[0].output.tensor;
+    return { plan: planOutput(manifest, tensor), tensor, ran: `the network (${tensor})` };
+  }
+  if (heads.length === 1 && manifest.tasks.every((t) => t.route.kind === 'head')) return headPlan(model, heads[0]);
+  throw new UnisegError('INVALID_ARGUMENT', `package ${manifest.name} holds several networks; choose one with a prompt (${manifest.tasks.map((t) => t.prompt).slice(0, 6).join(', ')}${manifest.tasks.length > 6 ? ', …' : ''})${heads.length ? ` or a head (${heads.join(', ')})` : ''}`, {
+    tasks: manifest.tasks.map((t) => t.name),
+    heads,
+  });
+}
+
+function headPlan(model: Model, name: string): { plan: TaskPlan; tensor: string; ran: string } {
+  const head = model.manifest.heads[name];
+  if (!head) {
+    const heads = Object.keys(model.manifest.heads);
+    throw new UnisegError('INVALID_ARGUMENT', `package ${model.manifest.name} has no head "${name}"${heads.length ? `; heads: ${heads.join(', ')}` : '; it has no heads'}`, { head: name, heads });
+  }
+  return { plan: planOutput(model.manifest, head.output, head.pathway ?? [], `head "${name}"`), tensor: head.output, ran: `head ${name}` };
+}
+
+export interface Comparison {
+  readonly maxAbsDiff: number;
+  readonly meanAbsDiff: number;
+  /** max |expected|: the scale maxAbsDiff is read against. */
+  readonly maxAbsExpected: number;
+  /** Index (C order) of the largest difference. */
+  readonly worstIndex: number;
+  readonly shape: readonly number[];
+}
+
+/** Element-wise |actual - expected| over two tensors of the same shape (else a typed error naming both). */
+export function compareTensors(actual: TensorData, expected: TensorData): Comparison {
+  if (actual.dims.length !== expected.dims.length || actual.dims.some((d, i) => d !== expected.dims[i])) {
+    throw new UnisegError('MODEL_TENSOR_MISMATCH', `the network's output has shape [${actual.dims.join(', ')}], the expected tensor [${expected.dims.join(', ')}]`, {
+      actual: actual.dims,
+      expected: expected.dims,
+    });
+  }
+  let max = 0;
+  let sum = 0;
+  let scale = 0;
+  let worst = 0;
+  for (let i = 0; i < actual.data.length; i++) {
+    const d = Math.abs(actual.data[i] - expected.data[i]);
+    // NaN on either side must count as a failure, not vanish in the comparisons.
+    if (!(d <= max)) {
+      max = Number.isNaN(d) ? Infinity : d;
+      worst = i;
+    }
+    sum += Number.isNaN(d) ? Infinity : d;
+    scale = Math.max(scale, Math.abs(expected.data[i]));
+  }
+  return { maxAbsDiff: max, meanAbsDiff: sum / actual.data.length, maxAbsExpected: scale, worstIndex: worst, shape: [...actual.dims] };
+}

@@ -34,7 +34,7 @@ import torch
 from uniseg_tools.convert.common import (
     MANIFEST_FORMAT, ConvertError, UsageError, engine_check, origin_record, parity_check, run_main, staging_dir, write_manifest,
 )
-from uniseg_tools.convert.nnunet_labels import SourceError, label_tasks
+from uniseg_tools.convert.nnunet_labels import label_tasks
 from uniseg_tools.convert.nnunet_source import CHECKPOINT, REORIENTING_READERS, TrainerSource, read_trainer
 from uniseg_tools.nets.parts import OPSET, ExportPart, check_onnx
 
@@ -154,10 +154,7 @@ def convert(args: argparse.Namespace, say=print) -> dict:
         raise UsageError(f'--name {name!r}: letters, digits, "_", "." and "-" only')
     sources = []
     for d in args.trainer_dirs:
-        try:
-            s = read_trainer(d, folds, args.checkpoint)
-        except SourceError as e:
-            raise ConvertError(str(e)) from e
+        s = read_trainer(d, folds, args.checkpoint)
         say(f'{s.dataset}: {s.network_class.rsplit(".", 1)[-1]} ({s.configuration}), {s.labels.describe()}, folds {", ".join(f.name for f in s.folds)}, '
             f'patch {s.patch_size} at {s.spacing} mm, mirroring axes {s.folds[0].mirror_axes}')
         sources.append(s)
@@ -165,9 +162,9 @@ def convert(args: argparse.Namespace, say=print) -> dict:
     if sources[0].reader not in REORIENTING_READERS and args.orientation is None:
         say(f'note: {sources[0].reader} reads voxels in the file\'s own order; the package reorients to RAS first (as TotalSegmentator does). Pass --orientation for another training orientation.')
     orientation = (args.orientation or 'RAS').upper()
-    all_files = [f for s in sources for f in s.files]
-    root = os.path.commonpath([os.path.dirname(os.path.dirname(s.dir)) for s in sources])
-    origin = origin_record('nnunet', all_files, root)
+    # Paths from each dataset folder's parent (nnU-Net_results): Dataset…/Trainer__Plans__Config/….
+    records = [origin_record('nnunet', s.files, os.path.dirname(os.path.dirname(s.dir))) for s in sources]
+    origin = {'kind': 'nnunet', 'files': [f for r in records for f in r['files']]}
     with staging_dir(out, args.force) as tmp:
         sections: Dict[str, List[ExportPart]] = {}
         for s in sources:

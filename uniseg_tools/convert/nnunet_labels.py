@@ -12,10 +12,12 @@ import re
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
+from uniseg_tools.convert.common import ConvertError
+
 NAME_RE = re.compile(r'[^A-Za-z0-9_.-]+')
 
 
-class SourceError(Exception):
+class SourceError(ConvertError):
     """A trainer folder cannot make a package; the message names the file and the key."""
 
 

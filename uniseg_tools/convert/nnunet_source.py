@@ -53,7 +53,7 @@ class TrainerSource:
     files: List[str] = field(default_factory=list)
 
     def build_network(self) -> NnUNet:
-        return build_network(self.network_class, self.arch_kwargs, self.labels.channels, os.path.join(self.dir, 'plans.json'))
+        return build_network(self.network_class, self.arch_kwargs, self.labels.channels, f'{os.path.join(self.dir, "plans.json")}: configurations.{self.configuration}')
 
 
 def _read_json(path: str) -> dict:
@@ -121,7 +121,7 @@ def architecture(conf: dict, where: str) -> Tuple[str, dict]:
 def build_network(class_name: str, kw: dict, num_classes: int, where: str) -> NnUNet:
     short = class_name.rsplit('.', 1)[-1]
     if short not in NETWORKS:
-        raise SourceError(f'{where}: network class "{class_name}" is not supported (supported: {", ".join(NETWORKS)})')
+        raise SourceError(f'{where}: architecture.network_class_name "{class_name}" is not supported (supported: {", ".join(NETWORKS)})')
     conv = _op_name(kw.get('conv_op'), 'conv_op', where)
     if conv != 'Conv3d':
         raise SourceError(f'{where}: arch_kwargs.conv_op is "{kw.get("conv_op")}"; only 3D configurations (Conv3d) are supported')

@@ -1,9 +1,11 @@
 /** Activations applied after blending (as MONAI and nnU-Net do): softmax over channels, sigmoid per channel. */
 
-/** Softmax across channel arrays, voxel by voxel; returns new arrays in the same order. */
-export function softmaxChannels(channels: readonly Float32Array[]): Float32Array[] {
+/**
+ * Softmax across channel arrays, voxel by voxel, into `out` (new arrays by default; passing
+ * `channels` itself works in place, which matters for 100+ channel networks on large grids).
+ */
+export function softmaxChannels(channels: readonly Float32Array[], out: Float32Array[] = channels.map((c) => new Float32Array(c.length))): Float32Array[] {
   const n = channels[0]?.length ?? 0;
-  const out = channels.map(() => new Float32Array(n));
   const tmp = new Float64Array(channels.length);
   for (let v = 0; v < n; v++) {
     let max = -Infinity;

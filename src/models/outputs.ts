@@ -19,25 +19,28 @@ export interface PromptOutput {
   readonly rank: number;
 }
 
-/** Probabilities per output key and channel (volume order on the model grid). */
+/** Probabilities per output key and channel (volume order on the model grid); softmax overwrites the blended logits. */
 export function activate(blended: Map<string, Map<number, Float32Array>>, prompts: readonly PromptOutput[]): Map<string, Map<number, Float32Array>> {
   const softmaxKeys = new Set(prompts.filter((p) => p.task.activation === 'softmax').map((p) => p.outputKey));
   const out = new Map<string, Map<number, Float32Array>>();
   for (const [key, perChannel] of blended) {
     const channels = [...perChannel.keys()].sort((a, b) => a - b);
     const probs = new Map<number, Float32Array>();
-    if (softmaxKeys.has(key)) {
-      const soft = softmaxChannels(channels.map((c) => perChannel.get(c)!));
-      channels.forEach((c, i) => probs.set(c, soft[i]));
-    }
-    // A key read by both a softmax and a sigmoid task keeps the softmax view for softmax tasks;
-    // sigmoid tasks get their own entries below under a distinct key.
-    out.set(key, probs);
-    if (prompts.some((p) => p.outputKey === key && p.task.activation === 'sigmoid')) {
+    const sigmoidToo = prompts.some((p) => p.outputKey === key && p.task.activation === 'sigmoid');
+    if (sigmoidToo) {
       const sig = new Map<number, Float32Array>();
       for (const c of channels) sig.set(c, sigmoid(perChannel.get(c)!));
       out.set(`${key}#sigmoid`, sig);
     }
+    if (softmaxKeys.has(key)) {
+      const logits = channels.map((c) => perChannel.get(c)!);
+      // The blended logits are not read again: softmax overwrites them instead of doubling the memory.
+      const soft = softmaxChannels(logits, logits);
+      channels.forEach((c, i) => probs.set(c, soft[i]));
+    }
+    // A key read by both a softmax and a sigmoid task keeps the softmax view for softmax tasks;
+    // sigmoid tasks have their own entries (made above, before softmax overwrote the logits).
+    out.set(key, probs);
   }
   return out;
 }

@@ -6,6 +6,7 @@
 import { UnisegError } from '../errors.ts';
 import { preparePrompt } from '../prompt/normalize.ts';
 import type { SelectionLogger } from '../pathways/log.ts';
+import type { Grid } from '../volume/grid.ts';
 import { makeVolume } from '../volume/volume.ts';
 import type { Volume } from '../volume/types.ts';
 import { toTensorOrder, toVolumeOrder, tensorDims } from './axes.ts';
@@ -45,6 +46,12 @@ export interface SegmentOptions {
   logger?: SelectionLogger;
   /** Test-time mirroring (packages that declare inference.mirror); default the package's. */
   tta?: boolean;
+  /**
+   * Receives each prompt's blended raw outputs (logits, before activation) on the model grid, in
+   * volume order, keyed by channel: for parity checks against the source framework. The arrays
+   * are overwritten once it returns (copy what you keep).
+   */
+  onLogits?: (logits: { grid: Grid; prompts: ReadonlyArray<ReadonlyMap<number, Float32Array>> }) => void;
 }
 
 export interface PromptResult {
@@ -142,8 +149,15 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
     combineEnsembles(sliding.blended, plans, false);
     const blended = new Map<string, Map<number, Float32Array>>();
     for (const [key, perChannel] of sliding.blended) {
-      blended.set(key, new Map([...perChannel].map(([c, data]) => [c, toVolumeOrder(data, input.grid.shape, axes)])));
+      const volumeOrder = new Map<number, Float32Array>();
+      // Channel by channel, letting each tensor-order array go: a 105-channel network on a large grid holds gigabytes.
+      for (const [c, data] of [...perChannel]) {
+        volumeOrder.set(c, toVolumeOrder(data, input.grid.shape, axes));
+        perChannel.delete(c);
+      }
+      blended.set(key, volumeOrder);
     }
+    options.onLogits?.({ grid: input.grid, prompts: plans.map((p) => blended.get(p.outputKey)!) });
     modelGrid = input.grid;
     probabilities = activate(blended, outputs);
     windows = sliding.windows;

@@ -214,6 +214,8 @@ def read_trainer(trainer_dir: str, folds: Optional[List[str]] = None, checkpoint
     configuration = configuration or first.get('init_args', {}).get('configuration')
     conf = _configuration(plans, configuration, plans_path)
     where = f'{plans_path}: configurations.{configuration}'
+    if conf.get('previous_stage'):
+        raise SourceError(f'{where}: previous_stage "{conf["previous_stage"]}": a cascade stage reads the previous stage\'s segmentation; cascades are not supported')
     cls, kw = architecture(conf, where)
     transpose = [int(a) for a in plans.get('transpose_forward', [0, 1, 2])]
     if sorted(transpose) != [0, 1, 2]:

@@ -30,11 +30,12 @@ export interface NetworkRun {
 }
 
 export async function runNetwork(model: Model, input: TensorData, select: NetworkSelection = {}): Promise<NetworkRun> {
+  const noFolds = (what: string) =>
+    new UnisegError('MODEL_NO_FOLDS', `${what} has no folds: --fold ${select.fold} needs a network converted from an ensemble`, { dir: model.dir, fold: select.fold });
+  if (select.fold !== undefined && Object.keys(model.manifest.ensembles).length === 0) throw noFolds(`package ${model.dir}`);
   const image = networkInput(model, input);
   const { plan, tensor, ran } = await choosePlan(model, select);
-  if (select.fold !== undefined && !model.manifest.ensembles[tensor]) {
-    throw new UnisegError('MODEL_NO_FOLDS', `package ${model.dir} has no folds: --fold ${select.fold} needs a package converted from an ensemble`, { dir: model.dir, fold: select.fold });
-  }
+  if (select.fold !== undefined && !model.manifest.ensembles[tensor]) throw noFolds(`tensor "${tensor}" of package ${model.dir}`);
   const env = await runSteps(model.parts, plan.steps, image);
   const output = plan.members ? meanOfMembers(env, plan.members) : env.get(plan.outputKey)!;
   const folds = select.fold === undefined ? '' : ` fold ${select.fold} (${model.manifest.ensembles[tensor].members[select.fold]})`;

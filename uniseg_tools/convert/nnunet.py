@@ -74,7 +74,6 @@ def check_compatible(sources: List[TrainerSource]) -> Optional[tuple]:
 
 
 def fold_parts(source: TrainerSource, seed: int = 0) -> List[ExportPart]:
-    net = source.build_network()
     gen = torch.Generator().manual_seed(seed)
     example = torch.randn(1, 1, *source.patch_size, generator=gen)
     parts = []
@@ -82,7 +81,6 @@ def fold_parts(source: TrainerSource, seed: int = 0) -> List[ExportPart]:
         module = source.build_network()
         module.load_state_dict(fold.weights, strict=True)
         parts.append(ExportPart(f'{source.dataset}.fold_{fold.name}', module.eval(), [IMAGE], [f'{source.dataset}.logits.fold_{fold.name}'], (example,)))
-    del net
     return parts
 
 

@@ -9,8 +9,9 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MB, ROOT } from './child.ts';
+import { nnunetSegmentTimes } from './convert-nnunet.ts';
 
-const HELP = `usage: npm run bench -- convert [--only KIND] [--runs N]`;
+const HELP = `usage: npm run bench -- convert [--only KIND] [--runs N] [--threads N]`;
 const SHARED = join(ROOT, '..', 'shared', 'fixtures');
 
 interface Job {
@@ -28,6 +29,7 @@ const JOBS: Job[] = [
   { kind: 'gcis', fixture: 'gcis', args: (f, out) => [join(f, 'model.pt'), '--prompt-embeddings', join(f, 'prompts.npy'), '--prompt-texts', join(f, 'prompts.json'), '--roi', '64,64,64', '-o', out] },
   { kind: 'gcis', fixture: 'gcis', args: (f, out) => [join(f, 'trimmed_0', 'params.pth'), '--task-names', 'liver', '--roi', '64,64,64', '-o', out] },
   { kind: 'clnet', fixture: 'clnet', args: (f, out) => [join(f, 'results'), '--config', join(f, 'train_cfg.json'), '-o', out] },
+  { kind: 'nnunet', fixture: 'nnunet-v2', args: (f, out) => [join(f, 'Dataset990_UnisegParityCT', 'nnUNetTrainer__nnUNetPlans__3d_fullres'), '-o', out] },
 ];
 
 function packageBytes(dir: string): number {
@@ -68,4 +70,5 @@ export async function run(args: string[]): Promise<void> {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  if (!only || only === 'nnunet') await nnunetSegmentTimes(runs, Number(at('--threads') ?? 2));
 }

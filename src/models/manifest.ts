@@ -30,6 +30,8 @@ const intensityStepSchemas = [
   z.object({ kind: z.literal('normalize'), nonzero: z.boolean().default(false) }),
   /** MONAI ScaleIntensity: the image's [min, max] mapped linearly onto [minv, maxv]. */
   z.object({ kind: z.literal('scale'), minv: z.number(), maxv: z.number() }),
+  /** nnU-Net's CTNormalization: clip to [lower, upper], then (x - mean) / max(std, 1e-8), in float32. */
+  z.object({ kind: z.literal('ct'), lower: z.number(), upper: z.number(), mean: z.number(), std: z.number().nonnegative() }),
 ] as const;
 const intensityStepSchema = z.discriminatedUnion('kind', [...intensityStepSchemas]);
 
@@ -38,6 +40,50 @@ export const intensitySchema = z.discriminatedUnion('kind', [
   /** Several steps in order (a MONAI transform chain such as NormalizeIntensity then ScaleIntensity). */
   z.object({ kind: z.literal('steps'), steps: z.array(intensityStepSchema).min(1) }),
 ]);
+
+const resampleOrder = z.object({
+  /** Spline order in-plane (or in 3-D): 0, 1 or 3, as scipy.ndimage.zoom with grid_mode. */
+  order: z.union([z.literal(0), z.literal(1), z.literal(3)]),
+  /** Order along the low-resolution axis when it is resampled separately: 0 or 1. */
+  orderZ: z.union([z.literal(0), z.literal(1)]).default(0),
+  /** null: nnU-Net's rule (spacing ratio above separateZThreshold); true/false forces it. */
+  forceSeparateZ: z.boolean().nullable().default(null),
+});
+
+/**
+ * nnU-Net v2's preprocessing and export geometry (resample_data_or_seg_to_shape): the CT is
+ * reoriented exactly, read as [k, j, i], permuted by `transpose`, cropped to its nonzero box,
+ * normalised, then resized by shape (new size = round(old spacing / spacing · old size)) in index
+ * space; logits come back the same way and are uncropped (background outside the box).
+ */
+export const nnunetResamplingSchema = z.object({
+  /** nnU-Net's transpose_forward over the [k, j, i] array axes. */
+  transpose: z.tuple([z.number().int().min(0).max(2), z.number().int().min(0).max(2), z.number().int().min(0).max(2)]).refine((t) => new Set(t).size === 3, 'must be a permutation of 0, 1, 2'),
+  cropToNonzero: z.boolean().default(true),
+  data: resampleOrder,
+  logits: resampleOrder,
+  separateZThreshold: positive.default(3),
+});
+
+export const nnunetWindowsSchema = z.object({
+  /** Window step as a fraction of the window (nnU-Net's tile_step_size). */
+  step: z.number().gt(0).max(1),
+  /** Peak of the gaussian importance map (nnU-Net: 10). */
+  gaussianPeak: positive.default(10),
+  /** float16: the importance map and the accumulators are rounded to float16 as nnU-Net does. */
+  precision: z.enum(['float16', 'float32']).default('float16'),
+});
+
+export const mirrorSchema = z.object({
+  axes: z.array(z.number().int().min(0).max(2)).min(1).refine((a) => new Set(a).size === a.length, 'axes must differ'),
+  /** Whether segment mirrors when the caller does not say (--tta / --no-tta). */
+  default: z.boolean(),
+});
+
+export const ensembleSchema = z.object({
+  /** Member tensors, each produced by a part; blended separately, then averaged in this order. */
+  members: z.array(name).min(1),
+});
 
 export const partSchema = z.object({
   file: relativeFile,
@@ -60,6 +106,8 @@ export const headSchema = z.object({
   output: name,
   /** Label name → channel of `output`. */
   labels: z.record(z.string().min(1), z.number().int().nonnegative()),
+  /** This head's own intensity normalisation (nnU-Net datasets of one package); default preprocess.intensity. */
+  intensity: intensitySchema.optional(),
   /** Heads whose outputs this head consumes ("supporting" heads in clNet). */
   supporting: z.array(name).default([]),
   /** How the head's channels become a mask when a prompt is served by the head directly. */
@@ -131,6 +179,8 @@ const manifestObject = z.object({
     intensity: intensitySchema,
     /** How the oriented volume's axes map to tensor dims: xyz → [i, j, k] (MONAI, nibabel); zyx → [k, j, i] (nnU-Net, SimpleITK). */
     axes: z.enum(['xyz', 'zyx']),
+    /** nnU-Net's geometry instead of world-space resampling: see nnunetResamplingSchema. */
+    nnunet: nnunetResamplingSchema.optional(),
     /**
      * Where the model grid lies: "centred" on the CT's field of view with round(n · s / t) voxels
      * (src/volume/grid.ts spacingGrid), or MONAI Spacing's "first-voxel": round-half-even((n - 1) · s / t + 1)
@@ -146,6 +196,10 @@ const manifestObject = z.object({
     batchSize: positiveInt.default(1),
     /** Value the normalised image is padded with where it is smaller than roi. */
     padValue: z.number().default(0),
+    /** nnU-Net's window placement, gaussian and float16 accumulation instead of MONAI's. */
+    nnunet: nnunetWindowsSchema.optional(),
+    /** Test-time mirroring: logits averaged over every non-empty subset of these tensor axes (0-2) and the plain pass. */
+    mirror: mirrorSchema.optional(),
     /** "constant" pads with padValue; "replicate" repeats the edge voxels (MONAI padding_mode "replicate"). */
     padMode: z.enum(['constant', 'replicate']).default('constant'),
   }),
@@ -158,6 +212,8 @@ const manifestObject = z.object({
   parts: z.record(name, partSchema),
   stages: z.array(stageSchema).default([]),
   heads: z.record(name, headSchema).default({}),
+  /** Tensors that are the mean of other tensors' blended maps (folds of one network); tasks and heads may read them. */
+  ensembles: z.record(name, ensembleSchema).default({}),
   tasks: z.array(taskSchema).min(1),
   prompting: promptingSchema.default({ minSimilarity: 0.8 }),
   /**
@@ -195,6 +251,9 @@ export type Route = z.infer<typeof routeSchema>;
 export type IntensitySpec = z.infer<typeof intensitySchema>;
 export type IntensityStep = z.infer<typeof intensityStepSchema>;
 export type Prompting = z.infer<typeof promptingSchema>;
+export type NnunetResampling = z.infer<typeof nnunetResamplingSchema>;
+export type NnunetWindows = z.infer<typeof nnunetWindowsSchema>;
+export type Ensemble = z.infer<typeof ensembleSchema>;
 
 type Ctx = z.RefinementCtx;
 
@@ -213,6 +272,13 @@ function checkReferences(m: z.infer<typeof manifestObject>, ctx: Ctx): void {
   const produced = new Set<string>();
   for (const part of Object.values(parts)) for (const t of part.outputs) produced.add(t);
   if (produced.has(m.input.tensor)) issue(['input', 'tensor'], `input tensor "${m.input.tensor}" must not be produced by a part`);
+  for (const [ensembleName, ensemble] of Object.entries(m.ensembles)) {
+    if (produced.has(ensembleName)) issue(['ensembles', ensembleName], `ensemble "${ensembleName}" is also a part's output`);
+    ensemble.members.forEach((t, i) => {
+      if (!produced.has(t)) issue(['ensembles', ensembleName, 'members', i], `no part produces "${t}"`);
+    });
+  }
+  for (const ensembleName of Object.keys(m.ensembles)) produced.add(ensembleName);
 
   const inStage = new Set<string>();
   stages.forEach((stage, s) => {
@@ -247,7 +313,8 @@ function checkReferences(m: z.infer<typeof manifestObject>, ctx: Ctx): void {
       if (!heads[h]) issue(['heads', headName, 'supporting', i], `unknown head "${h}"`);
       if (h === headName) issue(['heads', headName, 'supporting', i], 'a head cannot support itself');
     });
-    if (!head.parts.some((p) => parts[p]?.outputs.includes(head.output))) {
+    const outputs = m.ensembles[head.output]?.members ?? [head.output];
+    if (!head.parts.some((p) => outputs.some((t) => parts[p]?.outputs.includes(t)))) {
       issue(['heads', headName, 'output'], `no part of head "${headName}" produces "${head.output}"`);
     }
     if (head.pathway) checkPathwayRange(head.pathway, ['heads', headName, 'pathway']);

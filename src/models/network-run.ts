@@ -7,7 +7,8 @@
 import { UnisegError } from '../errors.ts';
 import type { Model } from './package.ts';
 import type { TensorData } from './parts.ts';
-import { planOutput, planTask, routePathway, runSteps, type TaskPlan } from './plan.ts';
+import { meanOfMembers, planTensor, planTaskOutput, type OutputPlan } from './ensemble.ts';
+import { routePathway, runSteps } from './plan.ts';
 import { promptResolver } from './routing.ts';
 
 export interface NetworkSelection {
@@ -29,13 +30,16 @@ export interface NetworkRun {
 }
 
 export async function runNetwork(model: Model, input: TensorData, select: NetworkSelection = {}): Promise<NetworkRun> {
-  if (select.fold !== undefined) {
-    throw new UnisegError('MODEL_NO_FOLDS', `package ${model.dir} has no folds: --fold ${select.fold} needs a package converted from an ensemble`, { dir: model.dir, fold: select.fold });
-  }
+  const noFolds = (what: string) =>
+    new UnisegError('MODEL_NO_FOLDS', `${what} has no folds: --fold ${select.fold} needs a network converted from an ensemble`, { dir: model.dir, fold: select.fold });
+  if (select.fold !== undefined && Object.keys(model.manifest.ensembles).length === 0) throw noFolds(`package ${model.dir}`);
   const image = networkInput(model, input);
   const { plan, tensor, ran } = await choosePlan(model, select);
+  if (select.fold !== undefined && !model.manifest.ensembles[tensor]) throw noFolds(`tensor "${tensor}" of package ${model.dir}`);
   const env = await runSteps(model.parts, plan.steps, image);
-  return { output: env.get(plan.outputKey)!, tensor, ran, parts: plan.steps.map((s) => s.part) };
+  const output = plan.members ? meanOfMembers(env, plan.members) : env.get(plan.outputKey)!;
+  const folds = select.fold === undefined ? '' : ` fold ${select.fold} (${model.manifest.ensembles[tensor].members[select.fold]})`;
+  return { output, tensor, ran: ran + folds, parts: plan.steps.map((s) => s.part) };
 }
 
 /** [D, H, W] or [N, 1, D, H, W] (the package input is one channel); anything else is refused. */
@@ -48,39 +52,39 @@ function networkInput(model: Model, input: TensorData): TensorData {
   });
 }
 
-async function choosePlan(model: Model, select: NetworkSelection): Promise<{ plan: TaskPlan; tensor: string; ran: string }> {
+async function choosePlan(model: Model, select: NetworkSelection): Promise<{ plan: OutputPlan; tensor: string; ran: string }> {
   const { manifest } = model;
   if (select.prompt !== undefined && select.head !== undefined) {
     throw new UnisegError('INVALID_ARGUMENT', 'choose one of a prompt and a head, not both', { prompt: select.prompt, head: select.head });
   }
-  if (select.head !== undefined) return headPlan(model, select.head);
+  if (select.head !== undefined) return headPlan(model, select.head, select.fold);
   if (select.prompt !== undefined) {
     const resolved = await promptResolver()(model, select.prompt);
     const pathway = routePathway(manifest, resolved.route);
     const route = resolved.route.kind === 'pathway' ? `pathway ${resolved.route.pathway.join(',')}` : resolved.route.kind === 'head' ? `head ${resolved.route.head}` : 'fixed';
-    return { plan: planTask(manifest, resolved.task, pathway), tensor: resolved.task.output.tensor, ran: `task ${resolved.task.name} (${route})` };
+    return { plan: planTaskOutput(manifest, resolved.task, pathway, select.fold), tensor: resolved.task.output.tensor, ran: `task ${resolved.task.name} (${route})` };
   }
   // Without a choice the package must have one network: every task on the same fixed output.
   const outputs = new Set(manifest.tasks.map((t) => (t.route.kind === 'fixed' ? t.output.tensor : `${t.route.kind}:${t.name}`)));
   const heads = Object.keys(manifest.heads);
   if (outputs.size === 1 && manifest.tasks[0].route.kind === 'fixed') {
     const tensor = manifest.tasks[0].output.tensor;
-    return { plan: planOutput(manifest, tensor), tensor, ran: `the network (${tensor})` };
+    return { plan: planTensor(manifest, tensor, [], undefined, select.fold), tensor, ran: `the network (${tensor})` };
   }
-  if (heads.length === 1 && manifest.tasks.every((t) => t.route.kind === 'head')) return headPlan(model, heads[0]);
+  if (heads.length === 1 && manifest.tasks.every((t) => t.route.kind === 'head')) return headPlan(model, heads[0], select.fold);
   throw new UnisegError('INVALID_ARGUMENT', `package ${manifest.name} holds several networks; choose one with a prompt (${manifest.tasks.map((t) => t.prompt).slice(0, 6).join(', ')}${manifest.tasks.length > 6 ? ', …' : ''})${heads.length ? ` or a head (${heads.join(', ')})` : ''}`, {
     tasks: manifest.tasks.map((t) => t.name),
     heads,
   });
 }
 
-function headPlan(model: Model, name: string): { plan: TaskPlan; tensor: string; ran: string } {
+function headPlan(model: Model, name: string, fold?: number): { plan: OutputPlan; tensor: string; ran: string } {
   const head = model.manifest.heads[name];
   if (!head) {
     const heads = Object.keys(model.manifest.heads);
     throw new UnisegError('INVALID_ARGUMENT', `package ${model.manifest.name} has no head "${name}"${heads.length ? `; heads: ${heads.join(', ')}` : '; it has no heads'}`, { head: name, heads });
   }
-  return { plan: planOutput(model.manifest, head.output, head.pathway ?? [], `head "${name}"`), tensor: head.output, ran: `head ${name}` };
+  return { plan: planTensor(model.manifest, head.output, head.pathway ?? [], `head "${name}"`, fold), tensor: head.output, ran: `head ${name}` };
 }
 
 export interface Comparison {

@@ -11,7 +11,9 @@ import { applyReorient, reorientGrid, reorientTransform } from '../volume/reorie
 import { parseOrientation } from '../volume/affine.ts';
 import { resampleToGrid } from '../volume/resample.ts';
 import type { Volume } from '../volume/types.ts';
+import { makeVolume } from '../volume/volume.ts';
 import type { IntensitySpec, IntensityStep, Manifest } from './manifest.ts';
+import { ctNormalise } from './nnunet/ct-normalization.ts';
 
 export interface ModelInput {
   /** The model grid (oriented, at the model spacing), in world coordinates. */
@@ -25,20 +27,61 @@ export function toModelGrid(ct: Volume, manifest: Manifest): ModelInput {
   const oriented = reorientGrid(gridOf(ct), transform);
   const spacing = manifest.preprocess.spacing;
   const grid = manifest.preprocess.grid === 'first-voxel' ? firstVoxelSpacingGrid(oriented, spacing) : spacingGrid(oriented, spacing);
-  const floats = sameGrid(oriented, grid)
-    ? Float32Array.from(applyReorient(ct, transform).data)
-    : resampleToGrid(ct, grid, { mode: 'linear', outside: 'edge' }).data;
-  const data = normalise(floats, manifest.preprocess.intensity);
+  const resampled = !sameGrid(oriented, grid);
+  const floats = resampled ? resampleToGrid(ct, grid, { mode: 'linear', outside: 'edge' }).data : Float32Array.from(applyReorient(ct, transform).data);
+  const spec = manifest.preprocess.intensity;
+  const mask = resampled && normalizesNonzero(spec) ? nonzeroSupport(ct, grid) : undefined;
+  const data = normalise(floats, spec, mask);
   checkNotEmpty(data);
   return { grid, data };
 }
 
-export function normalise(data: Float32Array, spec: IntensitySpec): Float32Array {
-  if (spec.kind === 'steps') return spec.steps.reduce(normaliseStep, data);
-  return normaliseStep(data, spec);
+function normalizesNonzero(spec: IntensitySpec): boolean {
+  return (spec.kind === 'steps' ? spec.steps : [spec]).some((s) => s.kind === 'normalize' && s.nonzero);
 }
 
-function normaliseStep(data: Float32Array, spec: IntensityStep): Float32Array {
+/**
+ * Which model-grid voxels MONAI's NormalizeIntensity(nonzero) counts after Spacing: those with a
+ * nonzero CT voxel within one voxel of their trilinear support. MONAI resamples in float64
+ * (affine_grid + grid_sample), whose coordinates land ~1e-12 off the exact ones, so a voxel
+ * centred on a CT voxel of 0 HU picks up a neighbour and is not exactly 0, and +1/-1 HU
+ * neighbours do not cancel to 0; exact arithmetic would leave 0 there and drop the voxel from the
+ * statistics (8161 voxels of the shared CT's model grid, each then off by ~0.15). Which neighbour
+ * the rounding reaches depends on the last bits of torch's arithmetic: this rule counts all of
+ * them, and differs from MONAI only where that rounding happens to be exact (730 voxels there).
+ */
+function nonzeroSupport(ct: Volume, grid: Grid): Uint8Array {
+  const near = dilateNonzero(ct);
+  const support = resampleToGrid(makeVolume(near, ct.shape, ct.affine), grid, { mode: 'linear', outside: 'edge' }).data;
+  return Uint8Array.from(support, (v) => (v > 0 ? 1 : 0));
+}
+
+/** 1 where the CT has a nonzero voxel in the 3x3x3 block around, else 0 (separable max, axis by axis). */
+function dilateNonzero(ct: Volume): Float32Array {
+  const [nx, ny] = ct.shape;
+  let cur = Float32Array.from(ct.data as ArrayLike<number>, (v) => (v !== 0 ? 1 : 0));
+  const strides = [1, nx, nx * ny];
+  for (let axis = 0; axis < 3; axis++) {
+    const next = new Float32Array(cur.length);
+    const n = ct.shape[axis];
+    const step = strides[axis];
+    for (let v = 0; v < cur.length; v++) {
+      const i = Math.floor(v / step) % n;
+      next[v] = cur[v] || (i > 0 && cur[v - step]) || (i < n - 1 && cur[v + step]) ? 1 : 0;
+    }
+    cur = next;
+  }
+  return cur;
+}
+
+/** The manifest's intensity steps in order; `mask` says which voxels `normalize` with `nonzero` uses. */
+export function normalise(data: Float32Array, spec: IntensitySpec, mask?: Uint8Array): Float32Array {
+  // The mask describes the resampled CT: it holds for the first step only (after another step, x != 0 is MONAI's test too).
+  const steps = spec.kind === 'steps' ? spec.steps : [spec];
+  return steps.reduce((d, s, i) => normaliseStep(d, s, i === 0 ? mask : undefined), data);
+}
+
+function normaliseStep(data: Float32Array, spec: IntensityStep, mask?: Uint8Array): Float32Array {
   switch (spec.kind) {
     case 'none':
       return data;
@@ -46,8 +89,10 @@ function normaliseStep(data: Float32Array, spec: IntensityStep): Float32Array {
       return scaleIntensityRange(data, spec);
     case 'zscore':
       return zscore(data, { mean: spec.mean, std: spec.std });
+    case 'ct':
+      return ctNormalise(data, spec);
     case 'normalize':
-      return normalizeIntensity(data, { nonzero: spec.nonzero });
+      return normalizeIntensity(data, { nonzero: spec.nonzero, mask });
     case 'scale':
       return scaleIntensity(data, spec.minv, spec.maxv);
   }

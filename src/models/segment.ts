@@ -10,11 +10,14 @@ import type { Grid } from '../volume/grid.ts';
 import { makeVolume } from '../volume/volume.ts';
 import type { Volume } from '../volume/types.ts';
 import { toTensorOrder, toVolumeOrder, tensorDims } from './axes.ts';
-import { decideOnGrid, type LabelArray } from './decide.ts';
+import { decideOnGrid, type GridSpec, type LabelArray } from './decide.ts';
 import type { Task } from './manifest.ts';
 import { activate, buildDecisions, type PromptOutput } from './outputs.ts';
 import type { Model } from './package.ts';
-import { checkPathway, planTask, routePathway, unionSteps } from './plan.ts';
+import { blendKeys, combineEnsembles, planTaskOutput } from './ensemble.ts';
+import { mirrorSubsets } from './mirror.ts';
+import { nnunetModelSide } from './nnunet/run.ts';
+import { checkPathway, routePathway, unionSteps } from './plan.ts';
 import { toModelGrid } from './preprocess.ts';
 import { promptResolver } from './routing.ts';
 import { slidingWindow } from './sliding.ts';
@@ -41,6 +44,8 @@ export interface SegmentOptions {
   resolve?: (model: Model, prompt: string) => ResolvedPrompt | Promise<ResolvedPrompt>;
   /** Receives one selection-log line per resolved prompt (with the default resolver). */
   logger?: SelectionLogger;
+  /** Test-time mirroring (packages that declare inference.mirror); default the package's. */
+  tta?: boolean;
   /**
    * Receives each prompt's blended raw outputs (logits, before activation) on the model grid, in
    * volume order, keyed by channel: for parity checks against the source framework. The arrays
@@ -93,46 +98,8 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
   const plans = resolved.map((r) => {
     const pathway = routePathway(manifest, r.route);
     if (pathway.length) checkPathway(manifest, pathway);
-    return planTask(manifest, r.task, pathway);
+    return planTaskOutput(manifest, r.task, pathway);
   });
-
-  const input = toModelGrid(ct, manifest);
-  const axes = manifest.preprocess.axes;
-  const dims = tensorDims(input.grid.shape, axes);
-  const roi = tensorDims(manifest.inference.roi, axes);
-  const image = toTensorOrder(input.data, input.grid.shape, axes);
-  const preprocessed = performance.now();
-
-  const ortBefore = model.parts.stats.runMs;
-  const sliding = await slidingWindow({
-    image,
-    dims,
-    roi,
-    overlap: options.overlap ?? manifest.inference.overlap,
-    sigmaScale: manifest.inference.sigmaScale,
-    batchSize: options.batchSize ?? manifest.inference.batchSize,
-    padValue: manifest.inference.padValue,
-    padMode: manifest.inference.padMode,
-    steps: unionSteps(plans),
-    outputs: resolved.map((r, i) => ({ key: plans[i].outputKey, channels: r.task.activation === 'softmax' ? 'all' : r.task.output.channels })),
-    manifest,
-    runner: model.parts,
-    signal: options.signal,
-    onProgress: options.onProgress,
-  });
-  const inferred = performance.now();
-
-  const blended = new Map<string, Map<number, Float32Array>>();
-  for (const [key, perChannel] of sliding.blended) {
-    const volumeOrder = new Map<number, Float32Array>();
-    // Channel by channel, letting each tensor-order array go: a 105-channel network on a large grid holds gigabytes.
-    for (const [c, data] of [...perChannel]) {
-      volumeOrder.set(c, toVolumeOrder(data, input.grid.shape, axes));
-      perChannel.delete(c);
-    }
-    blended.set(key, volumeOrder);
-  }
-  options.onLogits?.({ grid: input.grid, prompts: plans.map((p) => blended.get(p.outputKey)!) });
   const outputs: PromptOutput[] = resolved.map((r, i) => ({
     task: r.task,
     outputKey: plans[i].outputKey,
@@ -141,9 +108,65 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
     fillHoles: options.fillHoles ?? manifest.postprocess.fillHoles,
     rank: mergeRank(manifest.merge.priority, r.task),
   }));
-  const { channels, decisions } = buildDecisions(activate(blended, outputs), outputs, input.grid.shape);
+  const mirrors = mirrorsFor(manifest, options.tta);
+  const ortBefore = model.parts.stats.runMs;
+  let modelGrid: GridSpec;
+  let probabilities: Map<string, Map<number, Float32Array>>;
+  let windows: number;
+  let preprocessed: number;
+  const nnunet = manifest.preprocess.nnunet;
+  if (nnunet) {
+    const side = await nnunetModelSide(
+      { manifest, runner: model.parts, ct, plans, outputs, mirrors, batchSize: options.batchSize ?? manifest.inference.batchSize, step: options.overlap === undefined ? undefined : 1 - options.overlap, signal: options.signal, onProgress: options.onProgress },
+      nnunet,
+    );
+    ({ grid: modelGrid, probabilities, windows, preprocessed } = side);
+  } else {
+    const input = toModelGrid(ct, manifest);
+    const axes = manifest.preprocess.axes;
+    const dims = tensorDims(input.grid.shape, axes);
+    const roi = tensorDims(manifest.inference.roi, axes);
+    const image = toTensorOrder(input.data, input.grid.shape, axes);
+    preprocessed = performance.now();
+
+    const sliding = await slidingWindow({
+      image,
+      dims,
+      roi,
+      overlap: options.overlap ?? manifest.inference.overlap,
+      sigmaScale: manifest.inference.sigmaScale,
+      batchSize: options.batchSize ?? manifest.inference.batchSize,
+      padValue: manifest.inference.padValue,
+      padMode: manifest.inference.padMode,
+      steps: unionSteps(plans),
+      outputs: resolved.flatMap((r, i) => blendKeys(plans[i]).map((key) => ({ key, channels: r.task.activation === 'softmax' ? ('all' as const) : r.task.output.channels }))),
+      manifest,
+      runner: model.parts,
+      signal: options.signal,
+      onProgress: options.onProgress,
+      mirrors,
+    });
+    combineEnsembles(sliding.blended, plans, false);
+    const blended = new Map<string, Map<number, Float32Array>>();
+    for (const [key, perChannel] of sliding.blended) {
+      const volumeOrder = new Map<number, Float32Array>();
+      // Channel by channel, letting each tensor-order array go: a 105-channel network on a large grid holds gigabytes.
+      for (const [c, data] of [...perChannel]) {
+        volumeOrder.set(c, toVolumeOrder(data, input.grid.shape, axes));
+        perChannel.delete(c);
+      }
+      blended.set(key, volumeOrder);
+    }
+    options.onLogits?.({ grid: input.grid, prompts: plans.map((p) => blended.get(p.outputKey)!) });
+    modelGrid = input.grid;
+    probabilities = activate(blended, outputs);
+    windows = sliding.windows;
+  }
+  const inferred = performance.now();
+
+  const { channels, decisions } = buildDecisions(probabilities, outputs, modelGrid.shape);
   const target = { shape: ct.shape, affine: ct.affine };
-  const decided = decideOnGrid(input.grid, target, channels, decisions);
+  const decided = decideOnGrid(modelGrid, target, channels, decisions);
   const voxelMl = Math.abs(determinant3(ct.affine)) / 1000;
 
   const results: PromptResult[] = resolved.map((r, i) => {
@@ -166,7 +189,7 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
     prompts: results,
     labelMap: makeVolume(decided.merged, ct.shape, ct.affine),
     contested,
-    windows: sliding.windows,
+    windows,
     timings: {
       preprocessMs: preprocessed - started,
       inferenceMs: inferred - preprocessed,
@@ -175,6 +198,15 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
       totalMs: finished - started,
     },
   };
+}
+
+/** The mirror axis subsets to run: none unless the package declares mirroring and it is on. */
+function mirrorsFor(manifest: Model['manifest'], tta: boolean | undefined): number[][] {
+  const mirror = manifest.inference.mirror;
+  if (tta && !mirror) {
+    throw new UnisegError('INVALID_ARGUMENT', `--tta: package "${manifest.name}" declares no test-time mirroring (inference.mirror); its trainer did not allow it`, { field: '--tta', value: true });
+  }
+  return mirror && (tta ?? mirror.default) ? mirrorSubsets(mirror.axes) : [];
 }
 
 /** Where a task stands in the merge priority: the first of its name or label names listed. */

@@ -7,7 +7,9 @@ import { UnisegError } from '../errors.ts';
 import type { Manifest } from './manifest.ts';
 import type { PartRunner, TensorData } from './parts.ts';
 import { runSteps, type PlanStep } from './plan.ts';
-import { gaussianImportance, windowLayout, type Triple } from './windows.ts';
+import { runMirrored } from './mirror.ts';
+import { f16roundFloat32 } from './nnunet/f16.ts';
+import { gaussianImportance, windowLayout, type Triple, type WindowLayout } from './windows.ts';
 
 export interface AccumulateRequest {
   /** Output tensor key (from a plan). */
@@ -34,6 +36,14 @@ export interface SlidingInput {
   readonly runner: PartRunner;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
+  /** Window placement; default MONAI's (windowLayout with `overlap`). */
+  readonly layout?: WindowLayout;
+  /** Importance map over the roi (C order); default the MONAI-style gaussian of `sigmaScale`. */
+  readonly importance?: Float32Array;
+  /** Round each weighted sum and the final quotient to float16, as nnU-Net's accumulators do. */
+  readonly float16?: boolean;
+  /** Test-time mirroring: the spatial axis sets each window is also run flipped along (see mirror.ts). */
+  readonly mirrors?: readonly (readonly number[])[];
 }
 
 export interface SlidingOutput {
@@ -44,12 +54,13 @@ export interface SlidingOutput {
 
 export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput> {
   const { dims, roi } = input;
-  const layout = windowLayout(dims, roi, input.overlap);
+  const layout = input.layout ?? windowLayout(dims, roi, input.overlap);
   const [P0, P1, P2] = layout.padded;
   const [R0, R1, R2] = roi;
   const roiSize = R0 * R1 * R2;
   const padded = padImage(input.image, dims, layout.padded, layout.padBefore, input.padValue, input.padMode ?? 'constant');
-  const weight = gaussianImportance(roi, input.sigmaScale);
+  const weight = input.importance ?? gaussianImportance(roi, input.sigmaScale);
+  const round = input.float16 ? f16roundFloat32 : null;
 
   const accumulators = new Map<string, Map<number, Float32Array>>();
   const wantsAll = new Set<string>();
@@ -69,10 +80,11 @@ export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput>
     const batch = corners.slice(first, first + input.batchSize);
     const windowData = new Float32Array(batch.length * roiSize);
     batch.forEach((corner, b) => copyWindow(padded, layout.padded, corner, roi, windowData, b * roiSize));
-    const outputs = await runSteps(input.runner, input.steps, { data: windowData, dims: [batch.length, 1, R0, R1, R2] });
+    const run = (image: TensorData) => runSteps(input.runner, input.steps, image);
+    const outputs = await runMirrored(run, { data: windowData, dims: [batch.length, 1, R0, R1, R2] }, [...accumulators.keys()], input.mirrors ?? []);
 
     batch.forEach((corner, b) => {
-      addWeighted(weightSum, layout.padded, corner, roi, weight, null, 0);
+      addWeighted(weightSum, layout.padded, corner, roi, weight, null, 0, round);
       for (const [key, perChannel] of accumulators) {
         const tensor = outputs.get(key)!;
         checkOutputDims(tensor, key, batch.length, roi);
@@ -85,7 +97,7 @@ export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput>
           if (c >= channelCount) {
             throw new UnisegError('MODEL_TENSOR_MISMATCH', `output ${key} has ${channelCount} channels; channel ${c} was requested`, { key, channel: c, channels: channelCount });
           }
-          addWeighted(acc, layout.padded, corner, roi, weight, tensor.data, (b * channelCount + c) * channelSize);
+          addWeighted(acc, layout.padded, corner, roi, weight, tensor.data, (b * channelCount + c) * channelSize, round);
         }
       }
     });
@@ -96,7 +108,8 @@ export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput>
   for (const [key, perChannel] of accumulators) {
     const out = new Map<number, Float32Array>();
     for (const [c, acc] of perChannel) {
-      for (let i = 0; i < acc.length; i++) acc[i] /= weightSum[i];
+      if (round) for (let i = 0; i < acc.length; i++) acc[i] = round(Math.fround(acc[i] / weightSum[i]));
+      else for (let i = 0; i < acc.length; i++) acc[i] /= weightSum[i];
       out.set(c, crop(acc, layout.padded, dims, layout.padBefore));
     }
     blended.set(key, out);
@@ -167,8 +180,12 @@ function copyWindow(image: Float32Array, size: Triple, corner: Triple, roi: Trip
   }
 }
 
-/** acc[window] += w * values[offset...] (or += w when values is null, for the weight sum). */
-function addWeighted(acc: Float32Array, size: Triple, corner: Triple, roi: Triple, w: Float32Array, values: Float32Array | null, offset: number): void {
+/**
+ * acc[window] += w * values[offset...] (or += w when values is null, for the weight sum). With
+ * `round`, each sum is computed in float32 and rounded by it (nnU-Net's float16 accumulators).
+ */
+function addWeighted(acc: Float32Array, size: Triple, corner: Triple, roi: Triple, w: Float32Array, values: Float32Array | null, offset: number, round: ((x: number) => number) | null): void {
+  if (round) return addWeightedRounded(acc, size, corner, roi, w, values, offset, round);
   let o = 0;
   for (let a = 0; a < roi[0]; a++) {
     for (let b = 0; b < roi[1]; b++) {
@@ -178,6 +195,20 @@ function addWeighted(acc: Float32Array, size: Triple, corner: Triple, roi: Tripl
         for (let c = 0; c < roi[2]; c++) acc[dst++] += w[o + c] * values[src++];
       } else {
         for (let c = 0; c < roi[2]; c++) acc[dst++] += w[o + c];
+      }
+      o += roi[2];
+    }
+  }
+}
+
+function addWeightedRounded(acc: Float32Array, size: Triple, corner: Triple, roi: Triple, w: Float32Array, values: Float32Array | null, offset: number, round: (x: number) => number): void {
+  let o = 0;
+  for (let a = 0; a < roi[0]; a++) {
+    for (let b = 0; b < roi[1]; b++) {
+      let dst = ((corner[0] + a) * size[1] + (corner[1] + b)) * size[2] + corner[2];
+      for (let c = 0; c < roi[2]; c++, dst++) {
+        const add = values ? Math.fround(w[o + c] * values[offset + o + c]) : w[o + c];
+        acc[dst] = round(Math.fround(acc[dst] + add));
       }
       o += roi[2];
     }

@@ -92,6 +92,8 @@ export function zscore(data: Numbers, options: ZScoreOptions = {}): Float32Array
 export interface NormalizeOptions {
   /** Statistics and normalisation over the voxels != 0 only; the others stay 0. */
   readonly nonzero: boolean;
+  /** With `nonzero`: which voxels count as nonzero, when that is not simply x != 0 (see preprocess.ts). */
+  readonly mask?: Uint8Array;
 }
 
 /**
@@ -101,11 +103,12 @@ export interface NormalizeOptions {
  */
 export function normalizeIntensity(data: Numbers, options: NormalizeOptions): Float32Array {
   const out = Float32Array.from(data as ArrayLike<number>);
-  const use = (v: number) => !options.nonzero || v !== 0;
+  const { nonzero, mask } = options;
+  const use = (i: number) => !nonzero || (mask ? mask[i] !== 0 : data[i] !== 0);
   let n = 0;
   let sum = 0;
   for (let i = 0; i < data.length; i++) {
-    if (use(data[i])) {
+    if (use(i)) {
       n++;
       sum += data[i];
     }
@@ -114,10 +117,10 @@ export function normalizeIntensity(data: Numbers, options: NormalizeOptions): Fl
   const mean = sum / n;
   let sq = 0;
   for (let i = 0; i < data.length; i++) {
-    if (use(data[i])) sq += (data[i] - mean) ** 2;
+    if (use(i)) sq += (data[i] - mean) ** 2;
   }
   const std = Math.sqrt(sq / n) || 1;
-  for (let i = 0; i < data.length; i++) if (use(data[i])) out[i] = (data[i] - mean) / std;
+  for (let i = 0; i < data.length; i++) if (use(i)) out[i] = (data[i] - mean) / std;
   return out;
 }
 

@@ -37,6 +37,7 @@ interface SegmentFlags {
   statistics?: boolean;
   overlap?: string;
   threads?: string;
+  tta?: boolean;
   json?: boolean;
   log?: string | boolean;
   series?: string;
@@ -106,6 +107,8 @@ export function registerSegment(program: Command): void {
     .option('--statistics', `also write ${STATISTICS_JSON} beside the output: per prompt voxels, volume_ml, mean_hu, std_hu`)
     .option('--overlap <fraction>', 'sliding-window overlap in [0, 1) (default: the model\'s)')
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)')
+    .option('--tta', 'test-time mirroring on (packages that declare it, e.g. nnU-Net; default: the package\'s)')
+    .option('--no-tta', 'test-time mirroring off')
     .option('--json', 'print a JSON report (prompts, voxels, volume_ml, route, timings, outputs) on stdout')
     .addHelpText('after', `
 Exactly one of -o and --output-dir is required.
@@ -145,6 +148,7 @@ Examples:
         result = await segmentWithModel(model, ct, prompts, {
           overlap,
           probabilities: probabilities !== undefined,
+          tta: flags.tta,
           onProgress: progress.update,
           logger: selectionLogger(flags.log),
         });

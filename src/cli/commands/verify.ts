@@ -29,7 +29,7 @@ export function registerVerify(program: Command): void {
     .requiredOption('--expect <npy>', "the original network's raw output (logits) for that input")
     .option('--prompt <text>', 'run the network this prompt routes to')
     .option('--head <name>', 'run one head (and its supporting heads)')
-    .option('--fold <k>', 'run one fold of an ensemble (default: the ensemble as the package combines it)')
+    .option('--fold <k>', 'run one fold of an ensemble, e.g. nnU-Net fold 0 (with --prompt/--head: of that network; default: the ensemble as the package combines it)')
     .option('--tolerance <t>', 'exit 1 when max |difference| is above this')
     .option('--json', 'print JSON')
     .addHelpText('after', `
@@ -37,8 +37,8 @@ Examples:
   $ uniseg verify ./converted --input input.npy --expect output.npy
   $ uniseg verify ./clnet-pkg --input x.npy --expect organs.npy --head Organs --json`)
     .action(async (dir: string, flags: VerifyFlags) => {
-      const choices = [flags.prompt, flags.head, flags.fold].filter((v) => v !== undefined);
-      if (choices.length > 1) throw new UnisegError('INVALID_ARGUMENT', 'use at most one of --prompt, --head and --fold', { ...flags });
+      // --fold picks a fold of the network that --prompt or --head chooses (or of the only one).
+      if (flags.prompt !== undefined && flags.head !== undefined) throw new UnisegError('INVALID_ARGUMENT', 'use at most one of --prompt and --head', { ...flags });
       const tolerance = flags.tolerance === undefined ? undefined : Number(flags.tolerance);
       if (tolerance !== undefined && !(tolerance >= 0)) {
         throw new UnisegError('INVALID_ARGUMENT', `--tolerance must be a number >= 0; got "${flags.tolerance}"`, { field: '--tolerance', value: flags.tolerance });

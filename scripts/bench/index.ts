@@ -25,6 +25,10 @@ export const BENCHES: Record<string, Bench> = {
     description: 'NIfTI read, reorient and resample of a 512x512x400 int16 phantom; peak RSS; nibabel comparison',
     load: () => import('./io.ts'),
   },
+  batch: {
+    description: 'uniseg batch on the demo package: cases/min locally with 1 and 2 in flight and with 1 and 2 queue workers; queue overhead per job (ms)',
+    load: () => import('./batch.ts'),
+  },
   server: {
     description: 'uniseg serve under 8 concurrent clients, valid and invalid bodies; requests/s, p50/p95, statuses, peak RSS',
     load: () => import('./server.ts'),

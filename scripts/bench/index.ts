@@ -33,6 +33,10 @@ export const BENCHES: Record<string, Bench> = {
     description: 'uniseg convert on each shared fixture with a converter in this checkout: seconds per conversion, package size',
     load: () => import('./convert.ts'),
   },
+  batch: {
+    description: 'uniseg batch on the demo package: cases/min locally with 1 and 2 in flight and with 1 and 2 queue workers; queue overhead per job (ms)',
+    load: () => import('./batch.ts'),
+  },
   server: {
     description: 'uniseg serve under 8 concurrent clients, valid and invalid bodies; requests/s, p50/p95, statuses, peak RSS',
     load: () => import('./server.ts'),

@@ -60,10 +60,11 @@ function routesOf(result: SegmentResult): Record<string, string> {
   return Object.fromEntries(result.prompts.map((p) => [p.prompt, routeLabel(p.route)]));
 }
 
-export async function runCase(item: BatchCase, context: CaseContext): Promise<CaseOutcome> {
+/** `known`: the key when the caller has just hashed the input (the local batch), so it is not read twice. */
+export async function runCase(item: BatchCase, context: CaseContext, known?: CaseKey): Promise<CaseOutcome> {
   const started = performance.now();
   const seconds = () => Math.round(performance.now() - started) / 1000;
-  const key = await currentKey(item, context.packageSha256);
+  const key = known ?? (await currentKey(item, context.packageSha256));
   if (context.expectedInputSha256 !== undefined && key.inputSha256 !== context.expectedInputSha256) {
     throw new UnisegError('BATCH_INPUT_CHANGED', `case "${item.id}": ${item.input} changed after the batch was queued (SHA-256 ${key.inputSha256.slice(0, 12)}..., queued ${context.expectedInputSha256.slice(0, 12)}...); run the batch again`, {
       id: item.id,

@@ -43,7 +43,7 @@ export async function runLocalBatch(options: LocalBatchOptions): Promise<BatchSu
       digest = check.digest;
       if (check.skip) entry = check.skip;
       else {
-        const outcome = await runCase(item, { model: options.model, packageSha256: options.packageSha256, outputDir });
+        const outcome = await runCase(item, { model: options.model, packageSha256: options.packageSha256, outputDir }, check.key);
         entry = { ...base, status: 'done' as const, key: digest, seconds: outcome.seconds, routes: outcome.routes };
       }
     } catch (error) {

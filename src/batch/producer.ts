@@ -12,7 +12,7 @@ import { removeStaleStaging } from './case-dir.ts';
 import { keyDigest } from './hash.ts';
 import type { BatchCase } from './inputs.ts';
 import { Ledger, type LedgerEntry } from './ledger.ts';
-import { connected, connectionFromUrl, JOB_OPTIONS, jobId, parseFailureReason, queueName, type JobData, type JobResult } from './queue.ts';
+import { checkReachable, connectionFromUrl, JOB_OPTIONS, jobId, parseFailureReason, queueName, type JobData, type JobResult } from './queue.ts';
 import { checkCase } from './skip.ts';
 import { failureOf, Tally, type BatchProgress, type BatchSummary } from './tally.ts';
 
@@ -51,11 +51,11 @@ export async function runQueueBatch(options: QueueBatchOptions): Promise<QueueBa
   const outputDir = resolve(options.outputDir);
   await mkdir(outputDir, { recursive: true });
   const name = queueName(options.packageName, options.packageSha256);
+  await checkReachable(options.url);
   const queue = new Queue<JobData, JobResult>(name, { connection: connectionFromUrl(options.url) });
   // Connection errors while Redis is away are expected and retried; the poll loop reports them.
   queue.on('error', () => undefined);
   try {
-    await connected(queue, options.url);
     const ledger = new Ledger(outputDir);
     const tally = new Tally(options.cases.length, options.onProgress);
     const record = async (entry: Omit<LedgerEntry, 'time'>) => {

@@ -8,7 +8,7 @@
  * jobs; prompts travel in each job, so a worker needs only the URL and its package.
  */
 import type { DefaultJobOptions } from 'bullmq';
-import type { RedisOptions } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { UnisegError, type ErrorCode } from '../errors.ts';
 
 export const QUEUE_PREFIX = 'uniseg.';
@@ -102,15 +102,19 @@ export function parseFailureReason(reason: string | undefined): { code: string; 
 }
 
 /**
- * Waits for the first connection; Redis not answering within `seconds` is QUEUE_UNREACHABLE
- * (after that, BullMQ reconnects on its own for as long as it runs).
+ * One plain connection and a PING before any BullMQ object exists: a refused connection or no
+ * answer within `seconds` is QUEUE_UNREACHABLE at once (a typo in the URL should not hang, nor
+ * leave BullMQ retrying in the background). Once running, BullMQ reconnects on its own.
  */
-export async function connected(target: { waitUntilReady(): Promise<unknown>; close(): Promise<void> }, url: string, seconds = 10): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), seconds * 1000)));
-  const outcome = await Promise.race([target.waitUntilReady().then(() => 'ready' as const, (e: Error) => e), timeout]).finally(() => clearTimeout(timer));
-  if (outcome === 'ready') return;
-  void target.close().catch(() => undefined);
-  const why = outcome === 'timeout' ? `no answer within ${seconds} s` : outcome.message;
-  throw new UnisegError('QUEUE_UNREACHABLE', `cannot reach Redis at ${url} (${why}); start it (redis-server --port 6379) or check --queue`, { url });
+export async function checkReachable(url: string, seconds = 10): Promise<void> {
+  const client = new Redis({ ...connectionFromUrl(url), lazyConnect: true, connectTimeout: seconds * 1000, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+  } catch (error) {
+    throw new UnisegError('QUEUE_UNREACHABLE', `cannot reach Redis at ${url} (${(error as Error).message}); start it (redis-server --port 6379) or check --queue`, { url });
+  } finally {
+    client.disconnect();
+  }
 }

@@ -6,7 +6,7 @@
  */
 import { Queue, type RedisClient } from 'bullmq';
 import { Redis } from 'ioredis';
-import { connected, connectionFromUrl, QUEUE_PREFIX, type JobData, type JobResult } from './queue.ts';
+import { checkReachable, connectionFromUrl, QUEUE_PREFIX, type JobData, type JobResult } from './queue.ts';
 
 export interface WorkerState {
   readonly name: string;
@@ -74,11 +74,11 @@ async function stateOf(queue: Queue<JobData, JobResult>): Promise<QueueState> {
 }
 
 export async function queueStatus(url: string): Promise<QueueState[]> {
+  await checkReachable(url);
   const connection = connectionFromUrl(url);
-  const probe = new Redis({ ...connection, lazyConnect: true, maxRetriesPerRequest: 1 });
+  const probe = new Redis(connection);
   probe.on('error', () => undefined);
   try {
-    await connected({ waitUntilReady: () => probe.connect(), close: async () => probe.disconnect() }, url);
     const names = await queueNames(probe, `${QUEUE_PREFIX}*`);
     return await Promise.all(
       names.map(async (name) => {

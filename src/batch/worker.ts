@@ -9,7 +9,7 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import type { Model } from '../models/package.ts';
 import { runCase } from './case-runner.ts';
-import { connected, connectionFromUrl, failureReason, PERMANENT_CODES, queueName, type JobData, type JobResult } from './queue.ts';
+import { checkReachable, connectionFromUrl, failureReason, PERMANENT_CODES, queueName, type JobData, type JobResult } from './queue.ts';
 import { otherPackageQueues } from './status.ts';
 import { failureOf } from './tally.ts';
 
@@ -41,7 +41,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
   const queue = queueName(model.manifest.name, packageSha256);
   const stallMs = (options.stallSeconds ?? 30) * 1000;
 
-  const process_ = async (job: Job<JobData, JobResult>): Promise<JobResult> => {
+  const runJob = async (job: Job<JobData, JobResult>): Promise<JobResult> => {
     const { id, input, prompts, inputSha256, outputDir } = job.data;
     const attempt = job.attemptsMade + 1;
     logger?.info({ job: job.id, case: id, input, attempt }, 'job started');
@@ -58,8 +58,9 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     }
   };
 
+  await checkReachable(options.url);
   let closing = false;
-  const worker = new Worker<JobData, JobResult>(queue, process_, {
+  const worker = new Worker<JobData, JobResult>(queue, runJob, {
     connection: connectionFromUrl(options.url),
     concurrency: options.concurrency ?? 1,
     name,
@@ -73,7 +74,7 @@ export async function startBatchWorker(options: BatchWorkerOptions): Promise<Bat
     if (error.message !== lastError) logger?.error({ queue, message: error.message }, 'queue error');
     lastError = error.message;
   });
-  await connected(worker, options.url);
+  await worker.waitUntilReady();
 
   // The Worker does not announce a lost or regained connection; its Redis client does.
   const client = await worker.client;

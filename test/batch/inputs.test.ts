@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { listCases } from '../../src/batch/inputs.ts';
+import { runQueueBatch } from '../../src/batch/producer.ts';
 import { connectionFromUrl, parseFailureReason } from '../../src/batch/queue.ts';
+import { queueStatus } from '../../src/batch/status.ts';
 import { isUnisegError } from '../../src/errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'uniseg-inputs-'));
@@ -78,6 +80,15 @@ describe('queue conventions', () => {
     for (const bad of ['http://host:6379', 'queue-host:6379', 'redis://host/abc']) {
       expect(() => connectionFromUrl(bad)).toThrow(/--queue must be a Redis URL/);
     }
+  });
+
+  it('says QUEUE_UNREACHABLE at once when nothing listens at the URL', async () => {
+    const url = 'redis://127.0.0.1:1';
+    const started = performance.now();
+    const batch = runQueueBatch({ cases: [], url, packageName: 'p', packageSha256: '0'.repeat(64), outputDir: join(root, 'q') });
+    expect(await failure(batch)).toMatchObject({ code: 'QUEUE_UNREACHABLE', message: expect.stringContaining(url) });
+    expect(await failure(queueStatus(url))).toMatchObject({ code: 'QUEUE_UNREACHABLE' });
+    expect(performance.now() - started).toBeLessThan(8000);
   });
 
   it('keeps the typed code of a failed job and gives BullMQ\'s own reasons a code of ours', () => {

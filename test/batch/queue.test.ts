@@ -79,9 +79,14 @@ describe('uniseg batch --queue with uniseg worker processes', () => {
     expect(await queue.getJobCounts('waiting', 'active', 'completed', 'failed')).toMatchObject({ waiting: 8, active: 0, completed: 0, failed: 0 });
     await queue.close();
 
-    w1 = worker('w1', { stallSeconds: 2 });
-    w2 = worker('w2', { stallSeconds: 2 });
-    w3 = worker('w3', { model: other, stallSeconds: 2 });
+    // The default stall timeout (30 s): a short one could hand a job of a worker slowed down by a
+    // busy machine to the other, and "each case once" is what this test checks.
+    // A worker of the other build, started while the 8 jobs wait: it refuses them.
+    w3 = worker('w3', { model: other });
+    const refusal = await w3.waitFor((l) => String(l.event).startsWith('refusing jobs'));
+    expect(refusal).toMatchObject({ queue: first.queue, waiting: 8 });
+    w1 = worker('w1');
+    w2 = worker('w2');
     const summary = await runQueueBatch(options);
     expect(summary).toMatchObject({ mode: 'queue', total: 8, done: 6, failed: 2, enqueued: 0, queued: 0 });
 
@@ -92,9 +97,7 @@ describe('uniseg batch --queue with uniseg worker processes', () => {
     expect(ran).toEqual(['broken1', 'broken2', 'case0', 'case1', 'case2', 'case3', 'case4', 'case5']);
     expectCompleteFolders(outputDir, ['case0', 'case1', 'case2', 'case3', 'case4', 'case5']);
 
-    await w3.waitFor((l) => l.event === 'worker ready');
     expect(started(w3)).toEqual([]);
-    expect(w3.lines().find((l) => String(l.event).startsWith('refusing jobs'))).toMatchObject({ queue: summary.queue });
 
     const status = uniseg(['batch', '--status', '--queue', redis.url, '--json']);
     expect(status.status, status.stderr).toBe(0);
@@ -111,6 +114,7 @@ describe('uniseg batch --queue with uniseg worker processes', () => {
     await writeCases(input, 2, { shape: [56, 56, 44], prefix: 'slow' });
     await writeCases(input, 2, { prefix: 'tiny' });
     const options = await batchOptions(input, outputDir, other);
+    // The victim's lock lasts 2 s, the rescuer looks for stalled jobs every 3 s.
     const victim = worker('victim', { model: other, stallSeconds: 2 });
     await victim.waitFor((l) => l.event === 'worker ready');
     const batch = runQueueBatch(options);
@@ -127,7 +131,7 @@ describe('uniseg batch --queue with uniseg worker processes', () => {
     expect(log.findIndex((l) => l.event === 'job done' && l.job === running.job)).toBeGreaterThan(stop);
     expect(log.slice(stop).filter((l) => l.event === 'job started')).toEqual([]);
 
-    const rescuer = worker('rescuer', { model: other, stallSeconds: 2 });
+    const rescuer = worker('rescuer', { model: other, stallSeconds: 3 });
     const summary = await batch;
     expect(summary).toMatchObject({ done: 4, failed: 0 });
     expect(rescuer.lines().filter((l) => l.event === 'job done').map((l) => l.case)).toContain(killedJob.case);

@@ -64,8 +64,8 @@ export interface WorkerProcess {
 }
 
 /** A real `uniseg worker` child process logging JSON lines to `logFile`. */
-export function spawnWorker(url: string, logFile: string, options: { model?: string; stallSeconds?: number } = {}): WorkerProcess {
-  const args = [join(ROOT, 'bin', 'uniseg.mjs'), 'worker', '--queue', url, '-m', options.model ?? PLAIN_PACKAGE, '--threads', '1', '--log', logFile];
+export function spawnWorker(url: string, logFile: string, options: { model?: string; stallSeconds?: number; threads?: number } = {}): WorkerProcess {
+  const args = [join(ROOT, 'bin', 'uniseg.mjs'), 'worker', '--queue', url, '-m', options.model ?? PLAIN_PACKAGE, '--threads', String(options.threads ?? 1), '--log', logFile];
   if (options.stallSeconds !== undefined) args.push('--stall-timeout-s', String(options.stallSeconds));
   const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';

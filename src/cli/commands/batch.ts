@@ -83,6 +83,7 @@ Examples:
     .action(async (inputs: string[], flags: BatchFlags) => {
       if (flags.status) {
         if (flags.queue === undefined) throw new UnisegError('INVALID_ARGUMENT', '--status needs --queue URL (the Redis to ask)', { field: '--status' });
+        if (inputs.length > 0) throw new UnisegError('INVALID_ARGUMENT', `--status takes no INPUT (got ${inputs.join(' ')})`, { field: '--status' });
         const queues = await queueStatus(flags.queue);
         if (flags.json) process.stdout.write(`${JSON.stringify(queues, null, 2)}\n`);
         else printStatus(queues);

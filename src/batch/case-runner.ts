@@ -11,9 +11,10 @@ import type { Model } from '../models/package.ts';
 import { segmentWithModel, type SegmentResult } from '../models/segment.ts';
 import { routeLabel } from '../server/report.ts';
 import { maskFileNames, segmentStatistics, STATISTICS_JSON } from '../segment-outputs.ts';
-import { readVolume, writeVolume } from '../volume/nifti/index.ts';
+import { writeVolume } from '../volume/nifti/index.ts';
+import { readVolume } from '../volume/read.ts';
 import { readCaseRecord, stageCase, type CaseRecord } from './case-dir.ts';
-import { hashFile, sameKey, type CaseKey } from './hash.ts';
+import { hashInput, sameKey, type CaseKey } from './hash.ts';
 import type { BatchCase } from './inputs.ts';
 
 export const SELECTION_LOG = 'selection.jsonl';
@@ -36,7 +37,7 @@ export interface CaseOutcome {
 
 /** The key a case has now (hashing its input). */
 export async function currentKey(item: BatchCase, packageSha256: string): Promise<CaseKey> {
-  return { inputSha256: await hashFile(item.input), packageSha256, prompts: item.prompts };
+  return { inputSha256: await hashInput(item.input), packageSha256, prompts: item.prompts };
 }
 
 /** True when OUT/<id> holds a finished case made from `key`. */

@@ -4,14 +4,26 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { UnisegError } from '../errors.ts';
 import { MANIFEST_FILE } from '../models/package.ts';
 import type { Manifest } from '../models/manifest.ts';
 
-/** SHA-256 of a file's bytes, streamed (CTs can be hundreds of MB). A missing file is FILE_NOT_FOUND. */
+/**
+ * SHA-256 of an input: a file's bytes, streamed (CTs can be hundreds of MB), or for a folder (a
+ * DICOM series) its files' relative paths and hashes in a fixed order. A missing input is FILE_NOT_FOUND.
+ */
+export async function hashInput(path: string): Promise<string> {
+  const stats = await stat(path).catch(() => null);
+  if (!stats?.isDirectory()) return hashFile(path);
+  const files = (await filesUnder(path)).sort();
+  const lines = await Promise.all(files.map(async (file) => `${relative(path, file)} ${await hashFile(file)}\n`));
+  return createHash('sha256').update(lines.join('')).digest('hex');
+}
+
+/** SHA-256 of a file's bytes, streamed. A missing file is FILE_NOT_FOUND. */
 export async function hashFile(path: string): Promise<string> {
   const hash = createHash('sha256');
   try {

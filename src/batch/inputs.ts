@@ -3,10 +3,11 @@
  * input and its prompts. An INPUT is a volume (one case), a folder (walked for volumes, hidden
  * entries and the output folder skipped) or a CSV/JSONL manifest.
  *
- * What counts as one volume is decided in one place, isVolumeInput: today a .nii/.nii.gz file.
- * A DICOM series folder or a .zip becomes one case by answering true there (and readVolume
- * reading it); the walk then treats such a folder as a case instead of descending into it.
+ * What counts as one volume is decided in one place, isVolumeInput: a .nii/.nii.gz file, a .zip
+ * (of a DICOM series) or a folder holding DICOM files (a series, as readVolume reads it); the walk
+ * treats such a folder as one case instead of descending into it.
  */
+import { closeSync, openSync, readSync, readdirSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { basename, join, relative, resolve, sep } from 'node:path';
@@ -25,12 +26,28 @@ const NIFTI = /\.nii(\.gz)?$/i;
 const ID = /^[A-Za-z0-9_-][A-Za-z0-9._-]{0,127}$/;
 
 export function isVolumeInput(path: string, stats: Stats): boolean {
-  return stats.isFile() && NIFTI.test(path);
+  if (stats.isFile()) return NIFTI.test(path) || /\.zip$/i.test(path);
+  return stats.isDirectory() && holdsDicom(path);
+}
+
+/** Whether a folder directly holds a DICOM file ("DICM" after the 128-byte preamble), so it is a series. */
+function holdsDicom(dir: string): boolean {
+  const head = Buffer.alloc(132);
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isFile() || entry.name.startsWith('.')) continue;
+    const fd = openSync(join(dir, entry.name), 'r');
+    try {
+      if (readSync(fd, head, 0, 132, 0) === 132 && head.toString('latin1', 128, 132) === 'DICM') return true;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return false;
 }
 
 /** An id from a path: the name without its NIfTI extension, unsafe characters replaced by "_". */
 function idFromPath(path: string): string {
-  const name = path.replace(NIFTI, '').split(sep).join('_');
+  const name = path.replace(NIFTI, '').replace(/\.zip$/i, '').split(sep).join('_');
   return name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_').slice(0, 128) || 'case';
 }
 
@@ -72,7 +89,7 @@ async function expand(input: string, skip: ReadonlySet<string>): Promise<Found[]
     }
     const found: Found[] = [];
     await walk(path, path, skip, found);
-    if (found.length === 0) throw new UnisegError('INVALID_ARGUMENT', `folder ${input} holds no .nii or .nii.gz files`, { field: 'INPUT', value: input });
+    if (found.length === 0) throw new UnisegError('INVALID_ARGUMENT', `folder ${input} holds no .nii or .nii.gz files, .zip files or DICOM series`, { field: 'INPUT', value: input });
     return found;
   }
   if (stats.isFile() && MANIFEST_EXTENSIONS.test(path)) {

@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hashInput } from '../../src/batch/hash.ts';
 import { listCases } from '../../src/batch/inputs.ts';
 import { runQueueBatch } from '../../src/batch/producer.ts';
 import { connectionFromUrl, parseFailureReason } from '../../src/batch/queue.ts';
@@ -39,6 +40,25 @@ describe('listCases', () => {
       ['p1_ct', join(dir, 'p1', 'ct.nii.gz')],
     ]);
     expect(cases.every((c) => c.prompts.join() === 'liver')).toBe(true);
+  });
+
+  it('takes a folder of DICOM files and a .zip each as one case, and hashes a series by its files', async () => {
+    const dir = join(root, 'dicom');
+    const dicm = Buffer.concat([Buffer.alloc(128), Buffer.from('DICM'), Buffer.from('rest')]);
+    mkdirSync(join(dir, 'pat1', 'series'), { recursive: true });
+    writeFileSync(join(dir, 'pat1', 'series', 'IM0001'), dicm);
+    writeFileSync(join(dir, 'pat1', 'series', 'IM0002'), dicm);
+    touch(join(dir, 'pat2.zip'));
+    touch(join(dir, 'notes', 'readme.txt'));
+    const cases = await listCases([dir], ['liver'], { outputDir: join(root, 'o') });
+    expect(cases.map((c) => [c.id, c.input])).toEqual([
+      ['pat1_series', join(dir, 'pat1', 'series')],
+      ['pat2', join(dir, 'pat2.zip')],
+    ]);
+    const before = await hashInput(join(dir, 'pat1', 'series'));
+    expect(await hashInput(join(dir, 'pat1', 'series'))).toBe(before);
+    writeFileSync(join(dir, 'pat1', 'series', 'IM0002'), Buffer.concat([dicm, Buffer.from('changed')]));
+    expect(await hashInput(join(dir, 'pat1', 'series'))).not.toBe(before);
   });
 
   it('reads CSV and JSONL manifests: paths relative to the manifest, per-row prompts and ids', async () => {

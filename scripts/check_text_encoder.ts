@@ -5,7 +5,7 @@
  * src/models/routing.ts indexes) is embedded, and each held-out prompt goes to the task of its
  * nearest text (rankBySimilarity, src/pathways/select.ts).
  *
- *   npx tsx scripts/check_text_encoder.ts --text DIR --heldout scripts/data/demo-prompts-heldout.tsv \
+ *   npx tsx scripts/check_text_encoder.ts --text DIR --heldout uniseg_tools/data/demo-prompts-heldout.tsv \
  *       [--template "A computerized tomography of a {}"] [--min-similarity X] [--manifest manifest.json] [--json]
  *
  * Reports: accuracy of the nearest task on the task lines (goal >= 95 %; exit 1 below), how many
@@ -124,7 +124,7 @@ async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
       text: { type: 'string' },
-      heldout: { type: 'string', default: 'scripts/data/demo-prompts-heldout.tsv' },
+      heldout: { type: 'string', default: 'uniseg_tools/data/demo-prompts-heldout.tsv' },
       template: { type: 'string' },
       'min-similarity': { type: 'string' },
       manifest: { type: 'string' },

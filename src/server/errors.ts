@@ -56,6 +56,7 @@ const STATUS: Record<ErrorCode | ServerErrorCode, number> = {
   // The server's files or the model package: never the client's fault.
   NIFTI_WRITE_FAILED: 500,
   PACKAGE_WRITE_FAILED: 500,
+  PREVIEW_WRITE_FAILED: 500,
   FILE_NOT_FOUND: 500,
   MODEL_MANIFEST_INVALID: 500,
   MODEL_PART_MISSING: 500,

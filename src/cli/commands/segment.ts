@@ -11,11 +11,13 @@ import { DEFAULT_MODEL_DIR } from '../../models/default-model.ts';
 import { loadModel } from '../../models/package.ts';
 import { segmentWithModel, type SegmentResult } from '../../models/segment.ts';
 import { maskIntensity, promptRows, routeLabel, roundedTimings } from '../../server/report.ts';
+import { writePreview } from '../../preview/index.ts';
 import { readVolume, writeFrames, writeVolume } from '../../volume/nifti/index.ts';
 import type { Volume } from '../../volume/types.ts';
 import { parseInteger, parseNiftiPath, parseNumber } from '../options.ts';
 import { selectionLogger, withLogOption } from '../log-option.ts';
 import { progressReporter } from '../progress.ts';
+import { parsePngPath } from './preview.ts';
 
 interface SegmentFlags {
   prompt?: string[];
@@ -24,6 +26,7 @@ interface SegmentFlags {
   output?: string;
   outputDir?: string;
   probabilities?: string;
+  preview?: string;
   statistics?: boolean;
   overlap?: string;
   threads?: string;
@@ -43,6 +46,7 @@ export interface SegmentOutputs {
   masks?: Record<string, string>;
   probabilities?: string;
   statistics?: string;
+  preview?: string;
 }
 
 export function segmentReport(result: SegmentResult, outputs: SegmentOutputs): object {
@@ -99,6 +103,7 @@ export function registerSegment(program: Command): void {
     .option('-o, --output <file>', 'one file: the mask (one prompt) or the merged label map (value i = i-th prompt), .nii or .nii.gz')
     .option('--output-dir <dir>', 'one <task>.nii.gz mask per prompt in this directory (created if missing)')
     .option('--probabilities <file>', 'also write float32 probabilities, 4D with one volume per prompt')
+    .option('--preview <file>', 'also write a picture (.png): slices through each mask centre with a legend')
     .option('--statistics', `also write ${STATISTICS_JSON} beside the output: per prompt voxels, volume_ml, mean_hu, std_hu`)
     .option('--overlap <fraction>', 'sliding-window overlap in [0, 1) (default: the model\'s)')
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)')
@@ -119,6 +124,7 @@ Examples:
       }
       const output = flags.output === undefined ? undefined : parseNiftiPath('--output', flags.output);
       const probabilities = flags.probabilities === undefined ? undefined : parseNiftiPath('--probabilities', flags.probabilities);
+      const preview = flags.preview === undefined ? undefined : parsePngPath('--preview', flags.preview);
       const overlap = flags.overlap === undefined ? undefined : parseNumber('--overlap', flags.overlap, { min: 0, max: 0.99 });
       const threads = flags.threads === undefined ? undefined : parseInteger('--threads', flags.threads, { min: 1, max: 256 });
 
@@ -161,13 +167,18 @@ Examples:
         outputs.statistics = file;
       }
 
+      if (preview) {
+        await writePreview(preview, ct, result.prompts.map((p) => ({ name: p.prompt, mask: p.mask })));
+        outputs.preview = preview;
+      }
+
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(segmentReport(result, outputs), null, 2)}\n`);
       } else {
         for (const p of result.prompts) {
           process.stdout.write(`${p.prompt}: ${p.voxels} voxels, ${p.volumeMl.toFixed(1)} ml (task ${p.task}, ${routeLabel(p.route)})\n`);
         }
-        const written = [outputs.mask, ...Object.values(outputs.masks ?? {}), outputs.probabilities, outputs.statistics].filter((f) => f !== undefined);
+        const written = [outputs.mask, ...Object.values(outputs.masks ?? {}), outputs.probabilities, outputs.statistics, outputs.preview].filter((f) => f !== undefined);
         process.stdout.write(`wrote ${written.join(', ')} in ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
       }
     });

@@ -1,10 +1,12 @@
 /**
  * POST /segment?prompt=...  (body: NIfTI)      → mask or merged label map as .nii.gz, or JSON
  * GET  /segment?prompt=...&volume=ID          → the same for a volume stored with POST /volumes
+ * format=png                                   → a preview picture of the masks (src/preview)
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { segmentWithModel, type SegmentResult } from '../../models/segment.ts';
+import { renderPreview } from '../../preview/index.ts';
 import { encodeVolume } from '../../volume/nifti/index.ts';
 import type { Volume } from '../../volume/types.ts';
 import { explainAbort } from '../cancel.ts';
@@ -39,7 +41,7 @@ export function unknownVolume(id: string): ServerError {
   return new ServerError('VOLUME_NOT_FOUND', `no stored volume ${id}: it expired, was evicted or never existed; upload it again with POST /volumes`, { volume: id });
 }
 
-async function answer(c: Context<AppEnv>, deps: ServerDeps, ct: Volume, prompts: string[], as: 'nii.gz' | 'json', readMs: number): Promise<Response> {
+async function answer(c: Context<AppEnv>, deps: ServerDeps, ct: Volume, prompts: string[], as: 'nii.gz' | 'json' | 'png', readMs: number): Promise<Response> {
   const { signal } = c.var.cancel;
   const queued = performance.now();
   let queueMs = 0;
@@ -64,6 +66,10 @@ async function answer(c: Context<AppEnv>, deps: ServerDeps, ct: Volume, prompts:
       grid: { shape: ct.shape, spacing: ct.spacing, orientation: ct.orientation.join('') },
       timings: roundedTimings({ readMs, queueMs, ...result.timings }),
     });
+  }
+  if (as === 'png') {
+    const { png } = await renderPreview(ct, result.prompts.map((p) => ({ name: p.prompt, mask: p.mask })));
+    return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'image/png' });
   }
   const labels = result.prompts.length === 1 ? result.prompts[0].mask : result.labelMap;
   // zlib output is a plain (never shared) ArrayBuffer.

@@ -25,6 +25,10 @@ export const BENCHES: Record<string, Bench> = {
     description: 'NIfTI read, reorient and resample of a 512x512x400 int16 phantom; peak RSS; nibabel comparison',
     load: () => import('./io.ts'),
   },
+  web: {
+    description: 'in-browser segmentation (headless Chromium) vs Node: seconds, tab peak memory, bundle and package sizes',
+    load: () => import('./web.ts'),
+  },
   server: {
     description: 'uniseg serve under 8 concurrent clients, valid and invalid bodies; requests/s, p50/p95, statuses, peak RSS',
     load: () => import('./server.ts'),

@@ -54,7 +54,7 @@ export async function run(args: string[]): Promise<void> {
   const server = await serve([], dir);
   const chrome = await launchChromium();
   try {
-    const page = await (await chrome.newContext()).newPage();
+    const page = await chrome.context.newPage();
     await page.goto(server.url);
     await page.waitForSelector('#in-browser:not([disabled])', { timeout: 60_000 });
     const packageBytes = ((await (await fetch(`${server.url}/package`)).json()) as { files: { bytes: number }[] }).files.reduce((n, f) => n + f.bytes, 0);

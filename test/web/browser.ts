@@ -6,7 +6,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext } from 'playwright-core';
 import { ROOT } from '../helpers/paths.ts';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -51,11 +51,15 @@ export async function serve(args: readonly string[], dir: string): Promise<Serve
 }
 
 export interface Chromium {
-  readonly browser: Browser;
-  newContext(): Promise<BrowserContext>;
+  /** The browser's one context (a fresh profile directory, removed on close). */
+  readonly context: BrowserContext;
   close(): Promise<void>;
 }
 
+/**
+ * The flags: no sandbox (CI runs as root), no GPU and no background traffic; swiftshader is the
+ * software WebGL niivue draws with when there is no GPU (Chromium refuses it without this flag).
+ */
 export async function launchChromium(): Promise<Chromium> {
   const profile = mkdtempSync(join(tmpdir(), 'uniseg-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -66,8 +70,7 @@ export async function launchChromium(): Promise<Chromium> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--enable-unsafe-swiftshader'],
   });
   return {
-    browser: context.browser()!,
-    newContext: async () => context,
+    context,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

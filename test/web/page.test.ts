@@ -18,7 +18,7 @@ import { launchChromium, serve, type Chromium, type Served } from './browser.ts'
 import { difference, reddish } from './pixels.ts';
 
 const TOKEN = 'page-t0ken';
-export const ARTEFACTS = join(ROOT, 'test-results', 'web');
+const ARTEFACTS = join(ROOT, 'test-results', 'web');
 
 let tmp: string;
 let server: Served;
@@ -30,7 +30,7 @@ beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'uniseg-page-'));
   mkdirSync(ARTEFACTS, { recursive: true });
   [server, chrome] = await Promise.all([serve(['--token', TOKEN, '--threads', '1'], tmp), launchChromium()]);
-  page = await (await chrome.newContext()).newPage();
+  page = await chrome.context.newPage();
 }, 60_000);
 afterAll(async () => {
   await chrome?.close();
@@ -142,7 +142,7 @@ describe('web page, server mode', () => {
     expect(bodies.length).toBeGreaterThan(0);
     expect(bodies.filter((b) => b.bytes > 0)).toEqual([]);
     expect(bodies.filter((b) => /\/(segment|volumes)\b/.test(b.url))).toEqual([]);
-    const requests = server.log().slice(logged).filter((line) => line.msg === 'request');
+    const requests = server.log().slice(logged).filter((line) => line.event === 'request');
     expect(requests.map((r) => r.method).filter((m) => m !== 'GET')).toEqual([]);
     expect(requests.filter((r) => ((r.bytes as number | undefined) ?? 0) > 0)).toEqual([]);
     expect(requests.some((r) => r.path === '/package/files/model.json')).toBe(true);

@@ -63,8 +63,8 @@ export async function run(args: string[]): Promise<void> {
     const seconds: number[] = [];
     for (let i = 0; i < 2; i++) {
       await page.locator('body').evaluate((body) => body.removeAttribute('data-state'));
-      await page.press('#prompt', 'Enter');
-      await page.waitForSelector('body[data-state]', { timeout: 1_200_000 });
+      await page.press('#prompt', 'Enter', { timeout: 600_000 });
+      await page.waitForSelector('body[data-state=done], body[data-state=error]', { timeout: 1_200_000 });
       const text = (await page.textContent('#message')) ?? '';
       const match = /done in ([\d.]+) s/.exec(text);
       if (!match) throw new Error(`the page did not finish: ${text}`);

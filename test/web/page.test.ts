@@ -123,7 +123,8 @@ describe('web page, server mode', () => {
     await page.check('#in-browser');
     await page.setInputFiles('#file', SHARED_CT);
     await page.fill('#prompt', 'liver');
-    await page.press('#prompt', 'Enter');
+    // In-browser inference holds the tab's main thread, so the key-up may wait for it.
+    await page.press('#prompt', 'Enter', { timeout: 600_000 });
     await page.waitForSelector('body[data-state=done]', { timeout: 900_000 });
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#results a.download')]);
     const inBrowser = await readVolume(new Uint8Array(readFileSync(await download.path())));

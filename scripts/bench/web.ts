@@ -4,7 +4,7 @@
  * first run includes fetching and checking the package and compiling the parts), and the report
  * gives the seconds, the tab's peak resident memory (the renderer's VmHWM) and the bundle sizes.
  */
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -22,6 +22,21 @@ const option = (args: string[], name: string, fallback: string) => {
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 };
 const mb = (bytes: number) => `${(bytes / 1e6).toFixed(1)} MB`;
+
+/** Chromium renderer processes of the profile the bench launched (found by their command lines in /proc). */
+function rendererPids(profile: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .filter((pid) => {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+        return cmd.includes('--type=renderer') && cmd.includes(profile);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 /** Peak resident memory (kB) of each Chromium renderer process. */
 function rendererPeaks(pids: number[]): number[] {
@@ -71,9 +86,7 @@ export async function run(args: string[]): Promise<void> {
       seconds.push(Number(match[1]));
     }
     if (screenshot) await page.screenshot({ path: screenshot });
-    const cdp = await page.context().newCDPSession(page);
-    const info = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
-    const peaks = rendererPeaks(info.processInfo.filter((p) => p.type === 'renderer').map((p) => p.id));
+    const peaks = rendererPeaks(rendererPids(chrome.profile));
 
     const rows = [
       ['prompt', `"${prompt}" on ${ctPath.split('/').at(-1)} [${ct.shape.join('x')}]`],

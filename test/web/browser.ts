@@ -53,6 +53,8 @@ export async function serve(args: readonly string[], dir: string): Promise<Serve
 export interface Chromium {
   /** The browser's one context (a fresh profile directory, removed on close). */
   readonly context: BrowserContext;
+  /** Its user-data directory. */
+  readonly profile: string;
   close(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function launchChromium(): Promise<Chromium> {
   });
   return {
     context,
+    profile,
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

@@ -15,6 +15,7 @@ export type ErrorCode =
   | 'NIFTI_NONFINITE'
   | 'NIFTI_WRITE_FAILED'
   | 'PACKAGE_WRITE_FAILED'
+  | 'PREVIEW_WRITE_FAILED'
   | 'FILE_NOT_FOUND'
   // DICOM series and zip archives
   | 'DICOM_INVALID'

@@ -37,6 +37,10 @@ export const BENCHES: Record<string, Bench> = {
     description: 'uniseg batch on the demo package: cases/min locally with 1 and 2 in flight and with 1 and 2 queue workers; queue overhead per job (ms)',
     load: () => import('./batch.ts'),
   },
+  web: {
+    description: 'in-browser segmentation (headless Chromium) vs Node: seconds, tab peak memory, bundle and package sizes',
+    load: () => import('./web.ts'),
+  },
   server: {
     description: 'uniseg serve under 8 concurrent clients, valid and invalid bodies; requests/s, p50/p95, statuses, peak RSS',
     load: () => import('./server.ts'),

@@ -16,7 +16,7 @@ import { UnisegError } from '../errors.ts';
 import { CLIP_FILES, type ClipDirInfo, inspectClipDir, invalid } from './clip-files.ts';
 import { applyTemplate, checkTemplate, l2normalize, TEMPLATE_SLOT, type PromptEncoder } from './encoder.ts';
 import { preparePrompt } from './normalize.ts';
-import { lockDownTransformers } from './offline.ts';
+import { lockDownTransformers, textDevice } from './offline.ts';
 
 /** A prompt whose prepared text had more tokens than the model's context. */
 export interface Truncation {
@@ -83,7 +83,7 @@ export async function loadClipTextEncoder(dirArg: string, options: ClipEncoderOp
     model = await CLIPTextModelWithProjection.from_pretrained(dir, {
       local_files_only: true,
       dtype: 'fp32',
-      device: 'cpu',
+      device: textDevice,
       model_file_name: 'text_model',
       subfolder: 'onnx',
       // Failures reach the caller as typed errors carrying ORT's message; keep its native log quiet.

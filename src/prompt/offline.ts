@@ -6,14 +6,31 @@
  * - `allowRemoteModels = false`, `allowLocalModels = true`: files come from the directory given;
  * - `useFSCache` / `useBrowserCache` / `useCustomCache = false`: nothing is read from or written to
  *   transformers.js's cache folder (a stale cached copy could shadow the package's files);
- * - `fetch` throws: even a code path that ignored the flags could not reach the network.
+ * - `fetch` throws: even a code path that ignored the flags could not reach the network. In a
+ *   browser, where transformers.js reads even local files through `fetch`, it answers only the
+ *   files handed to `serveLocalFiles` (already fetched and checked by the page).
  */
 import { env } from '@huggingface/transformers';
 import { UnisegError } from '../errors.ts';
 
 let refused = 0;
+let localFiles: ((path: string) => Uint8Array<ArrayBuffer> | undefined) | undefined;
 
-async function refuseFetch(input: unknown): Promise<never> {
+/** transformers.js's device for the text model: 'cpu' (onnxruntime-node), or 'wasm' in a browser. */
+export let textDevice: 'cpu' | 'wasm' = 'cpu';
+
+/**
+ * The browser's setup: transformers.js's fetch answers these files (path → bytes), every other
+ * request is still refused, and the text model runs on onnxruntime-web's WASM backend.
+ */
+export function useBrowserFiles(lookup: (path: string) => Uint8Array<ArrayBuffer> | undefined): void {
+  localFiles = lookup;
+  textDevice = 'wasm';
+}
+
+async function refuseFetch(input: unknown): Promise<Response> {
+  const local = localFiles?.(String(input));
+  if (local) return new Response(local);
   refused++;
   throw new UnisegError('TEXT_ENCODER_INVALID', `uniseg is offline: transformers.js tried to fetch ${String(input)}`, { url: String(input) });
 }

@@ -14,6 +14,8 @@ import { requestLog } from './logging.ts';
 import { JobQueue } from './queue.ts';
 import { registerExport } from './routes/export.ts';
 import { registerModelRoutes } from './routes/model.ts';
+import { registerPackage } from './routes/package.ts';
+import { registerPage } from './routes/page.ts';
 import { registerSegment } from './routes/segment.ts';
 import { registerVolumes } from './routes/volumes.ts';
 import { VolumeStore } from './store.ts';
@@ -56,9 +58,11 @@ export function createApp(model: Model, options: AppOptions = {}): App {
   registerVolumes(app, deps);
   registerModelRoutes(app, deps);
   registerExport(app, deps);
+  registerPackage(app, deps);
+  registerPage(app);
 
   app.notFound((c) => {
-    throw new ServerError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}; routes: POST /segment, GET /segment, POST /volumes, DELETE /volumes/ID, GET /pathways, GET /resolve, GET /health`, {});
+    throw new ServerError('NOT_FOUND', `no route ${c.req.method} ${c.req.path}; routes: GET / (the web page), POST /segment, GET /segment, POST /volumes, DELETE /volumes/ID, GET /pathways, GET /resolve, GET /package, GET /health`, {});
   });
   app.onError((error, c) => {
     const mapped = mapError(error, c.var.id);

@@ -1,11 +1,13 @@
 /**
- * Bearer-token check for every route but /health (which load balancers probe without secrets).
+ * Bearer-token check for every route but /health (which load balancers probe without secrets) and
+ * the web page with its assets (no data in them; the page asks for the token).
  * Both sides are hashed first so the constant-time comparison never sees different lengths.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from './context.ts';
 import { ServerError } from './errors.ts';
+import { PUBLIC_PATHS } from './routes/page.ts';
 import { parseHeaders } from './validate.ts';
 
 const digest = (text: string) => createHash('sha256').update(text, 'utf8').digest();
@@ -13,7 +15,7 @@ const digest = (text: string) => createHash('sha256').update(text, 'utf8').diges
 export function bearerAuth(token: string): MiddlewareHandler<AppEnv> {
   const expected = digest(token);
   return async (c, next) => {
-    if (c.req.path === '/health') return next();
+    if (c.req.path === '/health' || PUBLIC_PATHS.test(c.req.path)) return next();
     const header = parseHeaders(c).authorization;
     const match = header === undefined ? null : /^Bearer\s+(.+)$/i.exec(header.trim());
     if (!match) throw new ServerError('UNAUTHORIZED', 'this server needs a token: send the header "authorization: Bearer <token>"', {});

@@ -72,6 +72,7 @@ const STATUS: Record<ErrorCode | ServerErrorCode, number> = {
   // The server's files or the model package: never the client's fault.
   NIFTI_WRITE_FAILED: 500,
   PACKAGE_WRITE_FAILED: 500,
+  PREVIEW_WRITE_FAILED: 500,
   FILE_NOT_FOUND: 500,
   DICOM_OUTPUT_GRID_MISMATCH: 500,
   DICOM_WRITE_FAILED: 500,

@@ -1,5 +1,5 @@
 /**
- * One JSON line per request (method, path, status, ms, prompts, routes), written after the answer
+ * One JSON line per request (method, path, status, ms, body bytes, prompts, routes), written after the answer
  * is decided; the engine's selection-log lines for the same request carry no id but come just
  * before it. Internal errors are logged with their stack, since the client only sees an id.
  */
@@ -20,6 +20,7 @@ export function requestLog(logger: ServerLogger | undefined): MiddlewareHandler<
         path: c.req.path,
         status: c.res.status,
         ms: Math.round((performance.now() - started) * 10) / 10,
+        ...(c.req.header('content-length') ? { bytes: Number(c.req.header('content-length')) } : {}),
         ...(prompts ? { prompts } : {}),
         ...(routes ? { routes } : {}),
       },

@@ -12,7 +12,7 @@ import { ServerError } from './errors.ts';
 const REPEATABLE = new Set(['prompt']);
 
 export const promptText = z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters long');
-export const format = z.enum(['nii.gz', 'json', 'dicom-seg', 'rtstruct']).default('nii.gz');
+export const format = z.enum(['nii.gz', 'json', 'dicom-seg', 'rtstruct', 'png']).default('nii.gz');
 
 const required = (example: string) => ({ error: (issue: { input: unknown }) => (issue.input === undefined ? `is required, e.g. ${example}` : undefined) });
 

@@ -84,7 +84,7 @@ describe('POST /segment', () => {
       ['/segment', smallCt(), 'BAD_REQUEST', /prompt.*required/],
       ['/segment?prompt=', smallCt(), 'BAD_REQUEST', /prompt.*empty/],
       ['/segment?promt=liver', smallCt(), 'BAD_REQUEST', /unknown promt/],
-      ['/segment?prompt=liver&format=png', smallCt(), 'BAD_REQUEST', /format/],
+      ['/segment?prompt=liver&format=jpeg', smallCt(), 'BAD_REQUEST', /format/],
       ['/segment?prompt=liver&format=json&format=json', smallCt(), 'BAD_REQUEST', /format.*2 times/],
       ['/segment?prompt=liver', null, 'BAD_REQUEST', /empty/],
       ['/segment?prompt=liver', tinyNifti().subarray(0, 600), 'NIFTI_TRUNCATED', /bytes/],

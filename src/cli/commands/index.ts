@@ -7,6 +7,7 @@ import { registerHeads } from './heads.ts';
 import { registerInfo } from './info.ts';
 import { registerPathways } from './pathways.ts';
 import { registerPhantom } from './phantom.ts';
+import { registerPreview } from './preview.ts';
 import { registerSegment } from './segment.ts';
 import { registerServe } from './serve.ts';
 import { registerWorker } from './worker.ts';
@@ -16,4 +17,4 @@ import { registerWrap } from './wrap.ts';
 /** Each entry adds one subcommand to the program. */
 export type RegisterCommand = (program: Command) => void;
 
-export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport, registerHeads, registerDemo, registerServe, registerBatch, registerWorker, registerConvert, registerVerify];
+export const commands: RegisterCommand[] = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport, registerHeads, registerDemo, registerServe, registerBatch, registerWorker, registerConvert, registerVerify, registerPreview];

@@ -18,6 +18,8 @@ import { promptRows, routeLabel, roundedTimings } from '../../server/report.ts';
 import { maskFileNames, segmentStatistics, STATISTICS_JSON } from '../../segment-outputs.ts';
 import { writeFrames, writeVolume } from '../../volume/nifti/index.ts';
 import { readVolume } from '../../volume/read.ts';
+import { writePreview } from '../../preview/index.ts';
+import { parsePngPath } from './preview.ts';
 import { parseInteger, parseNiftiPath, parseNumber } from '../options.ts';
 import { selectionLogger, withLogOption } from '../log-option.ts';
 import { progressReporter } from '../progress.ts';
@@ -34,6 +36,7 @@ interface SegmentFlags {
   outputDir?: string;
   outputType?: string;
   probabilities?: string;
+  preview?: string;
   statistics?: boolean;
   overlap?: string;
   threads?: string;
@@ -55,6 +58,7 @@ export interface SegmentOutputs {
   rtstruct?: string;
   probabilities?: string;
   statistics?: string;
+  preview?: string;
 }
 
 export function segmentReport(result: SegmentResult, outputs: SegmentOutputs): object {
@@ -104,6 +108,7 @@ export function registerSegment(program: Command): void {
     .option('--output-dir <dir>', 'one <task>.nii.gz mask per prompt in this directory (created if missing)')
     .option('--output-type <type>', `what -o holds: ${OUTPUT_TYPES.join(', ')} (DICOM types need a CT read from a DICOM series)`, 'nifti')
     .option('--probabilities <file>', 'also write float32 probabilities, 4D with one volume per prompt')
+    .option('--preview <file>', 'also write a picture (.png): slices through each mask centre with a legend')
     .option('--statistics', `also write ${STATISTICS_JSON} beside the output: per prompt voxels, volume_ml, mean_hu, std_hu`)
     .option('--overlap <fraction>', 'sliding-window overlap in [0, 1) (default: the model\'s)')
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)')
@@ -134,6 +139,7 @@ Examples:
       }
       const output = flags.output === undefined || outputType !== 'nifti' ? flags.output : parseNiftiPath('--output', flags.output);
       const probabilities = flags.probabilities === undefined ? undefined : parseNiftiPath('--probabilities', flags.probabilities);
+      const preview = flags.preview === undefined ? undefined : parsePngPath('--preview', flags.preview);
       const overlap = flags.overlap === undefined ? undefined : parseNumber('--overlap', flags.overlap, { min: 0, max: 0.99 });
       const threads = flags.threads === undefined ? undefined : parseInteger('--threads', flags.threads, { min: 1, max: 256 });
 
@@ -189,13 +195,18 @@ Examples:
         outputs.statistics = file;
       }
 
+      if (preview) {
+        await writePreview(preview, ct, result.prompts.map((p) => ({ name: p.prompt, mask: p.mask })));
+        outputs.preview = preview;
+      }
+
       if (flags.json) {
         process.stdout.write(`${JSON.stringify(segmentReport(result, outputs), null, 2)}\n`);
       } else {
         for (const p of result.prompts) {
           process.stdout.write(`${p.prompt}: ${p.voxels} voxels, ${p.volumeMl.toFixed(1)} ml (task ${p.task}, ${routeLabel(p.route)})\n`);
         }
-        const written = [outputs.mask, ...Object.values(outputs.masks ?? {}), outputs.dicomSeg, outputs.rtstruct, outputs.probabilities, outputs.statistics].filter((f) => f !== undefined);
+        const written = [outputs.mask, ...Object.values(outputs.masks ?? {}), outputs.dicomSeg, outputs.rtstruct, outputs.probabilities, outputs.statistics, outputs.preview].filter((f) => f !== undefined);
         process.stdout.write(`wrote ${written.join(', ')} in ${(result.timings.totalMs / 1000).toFixed(1)} s\n`);
       }
     });

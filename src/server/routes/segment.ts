@@ -3,12 +3,14 @@
  *                                              → mask or merged label map as .nii.gz, or JSON
  * GET  /segment?prompt=...&volume=ID          → the same for a volume stored with POST /volumes
  * format=dicom-seg / format=rtstruct          → a DICOM SEG / RT Structure Set (CT read from DICOM)
+ * format=png                                   → a preview picture of the masks (src/preview)
  */
 import type { Context } from 'hono';
 import { z } from 'zod';
 import { modelProvenance } from '../../models/provenance.ts';
 import { segmentWithModel, type SegmentResult } from '../../models/segment.ts';
 import { encodeDicomSeg, encodeRtstruct, requireDicomSource } from '../../volume/dicom-out/index.ts';
+import { renderPreview } from '../../preview/index.ts';
 import { encodeVolume } from '../../volume/nifti/index.ts';
 import type { Volume } from '../../volume/types.ts';
 import { explainAbort } from '../cancel.ts';
@@ -75,6 +77,10 @@ async function answer(c: Context<AppEnv>, deps: ServerDeps, ct: Volume, prompts:
     const options = { provenance: await modelProvenance(deps.model) };
     const bytes = (as === 'dicom-seg' ? encodeDicomSeg(ct, result.prompts, options) : encodeRtstruct(ct, result.prompts, options)) as Uint8Array<ArrayBuffer>;
     return c.body(bytes, 200, { 'content-type': 'application/dicom', 'content-disposition': `attachment; filename="${as === 'dicom-seg' ? 'seg' : 'rtstruct'}.dcm"` });
+  }
+  if (as === 'png') {
+    const { png } = await renderPreview(ct, result.prompts.map((p) => ({ name: p.prompt, mask: p.mask })));
+    return c.body(png as Uint8Array<ArrayBuffer>, 200, { 'content-type': 'image/png' });
   }
   const labels = result.prompts.length === 1 ? result.prompts[0].mask : result.labelMap;
   // zlib output is a plain (never shared) ArrayBuffer.

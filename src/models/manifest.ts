@@ -122,6 +122,12 @@ const manifestObject = z.object({
     batchSize: positiveInt.default(1),
     /** Value the normalised image is padded with where it is smaller than roi. */
     padValue: z.number().default(0),
+    /**
+     * Locate, then segment, unless asked for exact windows: a coarse pass finds each prompt's box and
+     * only windows touching it run (src/models/locate.ts). Set by a package whose accuracy was
+     * measured with it (`npm run bench -- speed`).
+     */
+    locate: z.boolean().default(false),
   }),
   postprocess: z
     .object({

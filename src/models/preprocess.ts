@@ -11,6 +11,7 @@ import { applyReorient, reorientGrid, reorientTransform } from '../volume/reorie
 import { parseOrientation } from '../volume/affine.ts';
 import { resampleToGrid } from '../volume/resample.ts';
 import type { Volume } from '../volume/types.ts';
+import { bodyMask } from './body.ts';
 import type { IntensitySpec, Manifest } from './manifest.ts';
 
 export interface ModelInput {
@@ -18,6 +19,8 @@ export interface ModelInput {
   readonly grid: Grid;
   /** Normalised intensities on that grid, volume order (i fastest). */
   readonly data: Float32Array;
+  /** 1 where the CT value on that grid is above the air threshold (body.ts), volume order. */
+  readonly body: Uint8Array;
 }
 
 export function toModelGrid(ct: Volume, manifest: Manifest): ModelInput {
@@ -27,9 +30,10 @@ export function toModelGrid(ct: Volume, manifest: Manifest): ModelInput {
   const floats = sameGrid(oriented, grid)
     ? Float32Array.from(applyReorient(ct, transform).data)
     : resampleToGrid(ct, grid, { mode: 'linear', outside: 'edge' }).data;
+  const body = bodyMask(floats);
   const data = normalise(floats, manifest.preprocess.intensity);
   checkNotEmpty(data);
-  return { grid, data };
+  return { grid, data, body };
 }
 
 export function normalise(data: Float32Array, spec: IntensitySpec): Float32Array {

@@ -16,6 +16,8 @@ import type { Model } from './package.ts';
 import { checkPathway, planTask, routePathway, unionSteps } from './plan.ts';
 import { toModelGrid } from './preprocess.ts';
 import { promptResolver } from './routing.ts';
+import { fastSlidingWindow } from './locate.ts';
+import { describeSchedule, type Schedule } from './schedule.ts';
 import { slidingWindow } from './sliding.ts';
 
 export type RouteTaken = { kind: 'fixed' } | { kind: 'pathway'; pathway: number[] } | { kind: 'head'; head: string };
@@ -40,6 +42,12 @@ export interface SegmentOptions {
   resolve?: (model: Model, prompt: string) => ResolvedPrompt | Promise<ResolvedPrompt>;
   /** Receives one selection-log line per resolved prompt (with the default resolver). */
   logger?: SelectionLogger;
+  /** Every window of the grid for every prompt, as MONAI's sliding window does (no air skipping, no locating). */
+  exact?: boolean;
+  /** Leave out windows with no body voxel (default true unless exact; see body.ts). */
+  skipAir?: boolean;
+  /** Locate each prompt with a coarse pass, then run only the windows touching its box (default: the package's inference.locate, unless exact). */
+  locate?: boolean;
 }
 
 export interface PromptResult {
@@ -51,6 +59,8 @@ export interface PromptResult {
   readonly probabilities?: Volume<Float32Array>;
   readonly voxels: number;
   readonly volumeMl: number;
+  /** False when the locating pass found nothing for this prompt: it was answered empty without its fine windows. */
+  readonly located?: boolean;
 }
 
 export interface Timings {
@@ -70,7 +80,10 @@ export interface SegmentResult {
    */
   readonly labelMap: Volume<LabelArray>;
   readonly contested: { a: string; b: string; voxels: number }[];
+  /** Windows run (every prompt's together). */
   readonly windows: number;
+  /** Which windows ran for which prompt, and why the others did not. */
+  readonly schedule: Schedule;
   readonly timings: Timings;
 }
 
@@ -97,7 +110,7 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
   const preprocessed = performance.now();
 
   const ortBefore = model.parts.stats.runMs;
-  const sliding = await slidingWindow({
+  const common = {
     image,
     dims,
     roi,
@@ -105,13 +118,24 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
     sigmaScale: manifest.inference.sigmaScale,
     batchSize: options.batchSize ?? manifest.inference.batchSize,
     padValue: manifest.inference.padValue,
-    steps: unionSteps(plans),
-    outputs: resolved.map((r, i) => ({ key: plans[i].outputKey, channels: r.task.activation === 'softmax' ? 'all' : r.task.output.channels })),
-    manifest,
+    outputs: resolved.map((r, i) => ({ key: plans[i].outputKey, channels: r.task.activation === 'softmax' ? ('all' as const) : r.task.output.channels })),
     runner: model.parts,
     signal: options.signal,
     onProgress: options.onProgress,
-  });
+  };
+  const skipAir = !options.exact && (options.skipAir ?? true);
+  const locate = !options.exact && (options.locate ?? manifest.inference.locate);
+  const sliding =
+    skipAir || locate
+      ? await fastSlidingWindow({
+          ...common,
+          body: toTensorOrder(input.body, input.grid.shape, axes),
+          targets: resolved.map((r, i) => ({ key: plans[i].outputKey, steps: plans[i].steps, activation: r.task.activation, channels: r.task.output.channels, threshold: r.task.threshold })),
+          skipAir,
+          locate,
+        })
+      : await slidingWindow({ ...common, steps: unionSteps(plans), manifest });
+  const schedule = describeSchedule(list, sliding, { skipAir, locate, axes });
   const inferred = performance.now();
 
   const blended = new Map<string, Map<number, Float32Array>>();
@@ -127,6 +151,12 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
     rank: mergeRank(manifest.merge.priority, r.task),
   }));
   const { channels, decisions } = buildDecisions(activate(blended, outputs), outputs, input.grid.shape);
+  // A prompt the locating pass did not find is answered empty, whatever its output says elsewhere.
+  schedule.prompts.forEach((p, i) => {
+    if (p.box !== null || !locate) return;
+    channels.push(new Float32Array(input.data.length));
+    decisions[i] = { ...decisions[i], candidates: [channels.length - 1], values: [1], activation: 'sigmoid', threshold: 0.5 };
+  });
   const target = { shape: ct.shape, affine: ct.affine };
   const decided = decideOnGrid(input.grid, target, channels, decisions);
   const voxelMl = Math.abs(determinant3(ct.affine)) / 1000;
@@ -142,6 +172,7 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
       ...(d.probability ? { probabilities: makeVolume(d.probability, ct.shape, ct.affine) } : {}),
       voxels: d.voxels,
       volumeMl: d.voxels * voxelMl,
+      ...(locate ? { located: schedule.prompts[i].box !== null } : {}),
     };
   });
   const contested: SegmentResult['contested'] = [];
@@ -152,6 +183,7 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
     labelMap: makeVolume(decided.merged, ct.shape, ct.affine),
     contested,
     windows: sliding.windows,
+    schedule,
     timings: {
       preprocessMs: preprocessed - started,
       inferenceMs: inferred - preprocessed,

@@ -29,6 +29,9 @@ interface SegmentFlags {
   threads?: string;
   json?: boolean;
   log?: string | boolean;
+  exact?: boolean;
+  skipAir?: boolean;
+  locate?: boolean;
 }
 
 /** Written beside the output (-o) or inside --output-dir. */
@@ -50,6 +53,7 @@ export function segmentReport(result: SegmentResult, outputs: SegmentOutputs): o
     prompts: promptRows(result, outputs.mask !== undefined && result.prompts.length > 1),
     contested: result.contested,
     windows: result.windows,
+    schedule: result.schedule,
     timings: roundedTimings({ ...result.timings }),
     outputs,
   };
@@ -102,6 +106,10 @@ export function registerSegment(program: Command): void {
     .option('--statistics', `also write ${STATISTICS_JSON} beside the output: per prompt voxels, volume_ml, mean_hu, std_hu`)
     .option('--overlap <fraction>', 'sliding-window overlap in [0, 1) (default: the model\'s)')
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)')
+    .option('--exact', 'run every window of the grid for every prompt (MONAI semantics; no air skipping, no locating)')
+    .option('--no-skip-air', 'also run windows that hold only air (below -900 HU)')
+    .option('--locate', 'locate each prompt with a coarse pass, then segment only around it (default: the package decides)')
+    .option('--no-locate', 'run the windows of the whole body for every prompt')
     .option('--json', 'print a JSON report (prompts, voxels, volume_ml, route, timings, outputs) on stdout')
     .addHelpText('after', `
 Exactly one of -o and --output-dir is required.
@@ -132,6 +140,9 @@ Examples:
           probabilities: probabilities !== undefined,
           onProgress: progress.update,
           logger: selectionLogger(flags.log),
+          exact: flags.exact,
+          skipAir: flags.skipAir,
+          locate: flags.locate,
         });
       } finally {
         progress.done();

@@ -28,6 +28,8 @@ export interface PartStats {
 export interface OrtOptions {
   /** Threads per session (intra-op); default: the machine's available parallelism. */
   threads?: number;
+  /** Extra ONNX Runtime session options, applied over uniseg's own (for measuring alternatives). */
+  session?: ort.InferenceSession.SessionOptions;
 }
 
 export class OrtParts implements PartRunner {
@@ -98,6 +100,7 @@ export class OrtParts implements PartRunner {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        ...this.options.session,
       });
     } catch (error) {
       throw new UnisegError('MODEL_PART_INVALID', `part "${name}" (${part.file}) is not a loadable ONNX model: ${(error as Error).message}`, {

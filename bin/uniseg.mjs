@@ -1,7 +1,17 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI directly through tsx's loader, so `npx uniseg` works right after
-// `npm ci` with no build step.
-import { register } from 'tsx/esm/api';
+// Runs the compiled CLI in dist/ when it was built from exactly the sources in src/ (its stamp
+// matches), which starts without a TypeScript transpiler; otherwise the TypeScript sources through
+// tsx's loader, so `npx uniseg` works right after `npm ci` and after any edit, with no build step.
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { sourceHash, STAMP } from './source-hash.mjs';
 
-register();
-await import('../src/cli/main.ts');
+const root = fileURLToPath(new URL('../', import.meta.url));
+const stamp = `${root}dist/${STAMP}`;
+if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === sourceHash(`${root}src`)) {
+  await import('../dist/cli/main.js');
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  await import('../src/cli/main.ts');
+}

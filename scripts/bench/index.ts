@@ -17,6 +17,10 @@ export const BENCHES: Record<string, Bench> = {
     description: 'uniseg vs the PyTorch reference on the same SwinUNETR; overhead outside ORT; 1 vs 8 prompts; peak RSS at 512x512x400',
     load: () => import('./engine.ts'),
   },
+  speed: {
+    description: 'exact vs PyTorch; fast vs exact on real CTs with Dice per prompt; 1 vs 8 prompts; peak RSS at 512x512x400; --help start-up',
+    load: () => import('./speed.ts'),
+  },
   prompt: {
     description: 'prompt resolution: cold (encoder load), uncached and cached (goal < 1 ms)',
     load: () => import('./prompt.ts'),

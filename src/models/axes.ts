@@ -14,10 +14,10 @@ export function tensorDims(shape: Shape3, axes: AxisOrder): Triple {
 }
 
 /** Volume-order data → tensor-order data (a copy for xyz, the same array for zyx). */
-export function toTensorOrder(data: Float32Array, shape: Shape3, axes: AxisOrder): Float32Array {
+export function toTensorOrder<T extends Float32Array | Uint8Array>(data: T, shape: Shape3, axes: AxisOrder): T {
   if (axes === 'zyx') return data;
   const [nx, ny, nz] = shape;
-  const out = new Float32Array(data.length);
+  const out = (data instanceof Uint8Array ? new Uint8Array(data.length) : new Float32Array(data.length)) as T;
   let v = 0;
   for (let k = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)

@@ -202,6 +202,12 @@ const manifestObject = z.object({
     mirror: mirrorSchema.optional(),
     /** "constant" pads with padValue; "replicate" repeats the edge voxels (MONAI padding_mode "replicate"). */
     padMode: z.enum(['constant', 'replicate']).default('constant'),
+    /**
+     * Locate, then segment, unless asked for exact windows: a coarse pass finds each prompt's box and
+     * only windows touching it run (src/models/locate.ts). Set by a package whose accuracy was
+     * measured with it (`npm run bench -- speed`).
+     */
+    locate: z.boolean().default(false),
   }),
   postprocess: z
     .object({

@@ -98,6 +98,13 @@ export class OrtParts implements PartRunner {
         interOpNumThreads: 1,
         executionMode: 'sequential',
         graphOptimizationLevel: 'all',
+        // Without the arena a session's working memory goes back after each run instead of staying
+        // reserved per session at its peak (rounded up to a power of two): with one session per part
+        // that was most of uniseg's RSS (SwinUNETR at 64^3: 1.2 GB -> 0.8 GB, `npm run bench -- speed`).
+        enableCpuMemArena: false,
+        // Idle worker threads sleep rather than spin: parts are many short runs, and on a shared
+        // machine spinning threads take the cores the running op needs.
+        extra: { session: { 'intra_op.allow_spinning': '0' } },
       });
     } catch (error) {
       throw new UnisegError('MODEL_PART_INVALID', `part "${name}" (${part.file}) is not a loadable ONNX model: ${(error as Error).message}`, {

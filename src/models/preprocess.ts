@@ -12,6 +12,7 @@ import { parseOrientation } from '../volume/affine.ts';
 import { resampleToGrid } from '../volume/resample.ts';
 import type { Volume } from '../volume/types.ts';
 import { makeVolume } from '../volume/volume.ts';
+import { bodyMask } from './body.ts';
 import type { IntensitySpec, IntensityStep, Manifest } from './manifest.ts';
 import { ctNormalise } from './nnunet/ct-normalization.ts';
 
@@ -20,6 +21,8 @@ export interface ModelInput {
   readonly grid: Grid;
   /** Normalised intensities on that grid, volume order (i fastest). */
   readonly data: Float32Array;
+  /** 1 where the CT value on that grid is above the air threshold (body.ts), volume order. */
+  readonly body: Uint8Array;
 }
 
 export function toModelGrid(ct: Volume, manifest: Manifest): ModelInput {
@@ -31,9 +34,10 @@ export function toModelGrid(ct: Volume, manifest: Manifest): ModelInput {
   const floats = resampled ? resampleToGrid(ct, grid, { mode: 'linear', outside: 'edge' }).data : Float32Array.from(applyReorient(ct, transform).data);
   const spec = manifest.preprocess.intensity;
   const mask = resampled && normalizesNonzero(spec) ? nonzeroSupport(ct, grid) : undefined;
+  const body = bodyMask(floats);
   const data = normalise(floats, spec, mask);
   checkNotEmpty(data);
-  return { grid, data };
+  return { grid, data, body };
 }
 
 function normalizesNonzero(spec: IntensitySpec): boolean {

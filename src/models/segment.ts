@@ -9,18 +9,17 @@ import type { SelectionLogger } from '../pathways/log.ts';
 import type { Grid } from '../volume/grid.ts';
 import { makeVolume } from '../volume/volume.ts';
 import type { Volume } from '../volume/types.ts';
-import { toTensorOrder, toVolumeOrder, tensorDims } from './axes.ts';
-import { decideOnGrid, type GridSpec, type LabelArray } from './decide.ts';
+import { decideOnGrid, type LabelArray } from './decide.ts';
 import type { Task } from './manifest.ts';
-import { activate, buildDecisions, type PromptOutput } from './outputs.ts';
+import { buildDecisions, type PromptOutput } from './outputs.ts';
 import type { Model } from './package.ts';
-import { blendKeys, combineEnsembles, planTaskOutput } from './ensemble.ts';
+import { planTaskOutput } from './ensemble.ts';
 import { mirrorSubsets } from './mirror.ts';
-import { nnunetModelSide } from './nnunet/run.ts';
-import { checkPathway, routePathway, unionSteps } from './plan.ts';
-import { toModelGrid } from './preprocess.ts';
+import { windowModelSide } from './model-side.ts';
+import { nnunetModelSide, type ModelSide } from './nnunet/run.ts';
+import { checkPathway, routePathway } from './plan.ts';
 import { promptResolver } from './routing.ts';
-import { slidingWindow } from './sliding.ts';
+import { describeSchedule, type Schedule } from './schedule.ts';
 
 export type RouteTaken = { kind: 'fixed' } | { kind: 'pathway'; pathway: number[] } | { kind: 'head'; head: string };
 
@@ -52,6 +51,12 @@ export interface SegmentOptions {
    * are overwritten once it returns (copy what you keep).
    */
   onLogits?: (logits: { grid: Grid; prompts: ReadonlyArray<ReadonlyMap<number, Float32Array>> }) => void;
+  /** Every window of the grid for every prompt, as MONAI's sliding window does (no air skipping, no locating). */
+  exact?: boolean;
+  /** Leave out windows with no body voxel (default true unless exact; see body.ts). */
+  skipAir?: boolean;
+  /** Locate each prompt with a coarse pass, then run only the windows touching its box (default: the package's inference.locate, unless exact). */
+  locate?: boolean;
 }
 
 export interface PromptResult {
@@ -63,6 +68,8 @@ export interface PromptResult {
   readonly probabilities?: Volume<Float32Array>;
   readonly voxels: number;
   readonly volumeMl: number;
+  /** False when the locating pass found nothing for this prompt: it was answered empty without its fine windows. */
+  readonly located?: boolean;
 }
 
 export interface Timings {
@@ -82,7 +89,10 @@ export interface SegmentResult {
    */
   readonly labelMap: Volume<LabelArray>;
   readonly contested: { a: string; b: string; voxels: number }[];
+  /** Windows run (every prompt's together). */
   readonly windows: number;
+  /** Which windows ran for which prompt, and why the others did not. */
+  readonly schedule: Schedule;
   readonly timings: Timings;
 }
 
@@ -110,61 +120,50 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
   }));
   const mirrors = mirrorsFor(manifest, options.tta);
   const ortBefore = model.parts.stats.runMs;
-  let modelGrid: GridSpec;
-  let probabilities: Map<string, Map<number, Float32Array>>;
-  let windows: number;
-  let preprocessed: number;
   const nnunet = manifest.preprocess.nnunet;
+  const batchSize = options.batchSize ?? manifest.inference.batchSize;
+  let side: ModelSide & { schedule: Schedule };
+  let locate = false;
   if (nnunet) {
-    const side = await nnunetModelSide(
-      { manifest, runner: model.parts, ct, plans, outputs, mirrors, batchSize: options.batchSize ?? manifest.inference.batchSize, step: options.overlap === undefined ? undefined : 1 - options.overlap, signal: options.signal, onProgress: options.onProgress },
-      nnunet,
-    );
-    ({ grid: modelGrid, probabilities, windows, preprocessed } = side);
+    // nnU-Net packages run nnU-Net's own pipeline, every window: its crop to the nonzero box already
+    // leaves out what lies outside the scan, and its parity with nnU-Net's predictor (float16
+    // accumulation, mirroring, fold averaging) is measured over the whole window grid. Air skipping
+    // and locating are not applied; asking for locating is an error rather than silently ignored.
+    if (options.locate && !options.exact) {
+      throw new UnisegError('INVALID_ARGUMENT', `--locate: package "${manifest.name}" runs nnU-Net's windows, which always cover the whole cropped scan; run it without --locate`, { field: '--locate', value: true });
+    }
+    const step = options.overlap === undefined ? undefined : 1 - options.overlap;
+    const run = await nnunetModelSide({ manifest, runner: model.parts, ct, plans, outputs, mirrors, batchSize, step, signal: options.signal, onProgress: options.onProgress }, nnunet);
+    side = { ...run, schedule: describeSchedule(list, run, { skipAir: false, locate: false, axes: manifest.preprocess.axes }) };
   } else {
-    const input = toModelGrid(ct, manifest);
-    const axes = manifest.preprocess.axes;
-    const dims = tensorDims(input.grid.shape, axes);
-    const roi = tensorDims(manifest.inference.roi, axes);
-    const image = toTensorOrder(input.data, input.grid.shape, axes);
-    preprocessed = performance.now();
-
-    const sliding = await slidingWindow({
-      image,
-      dims,
-      roi,
-      overlap: options.overlap ?? manifest.inference.overlap,
-      sigmaScale: manifest.inference.sigmaScale,
-      batchSize: options.batchSize ?? manifest.inference.batchSize,
-      padValue: manifest.inference.padValue,
-      padMode: manifest.inference.padMode,
-      steps: unionSteps(plans),
-      outputs: resolved.flatMap((r, i) => blendKeys(plans[i]).map((key) => ({ key, channels: r.task.activation === 'softmax' ? ('all' as const) : r.task.output.channels }))),
+    locate = !options.exact && (options.locate ?? manifest.inference.locate);
+    side = await windowModelSide({
       manifest,
       runner: model.parts,
+      ct,
+      prompts: list,
+      plans,
+      outputs,
+      mirrors,
+      overlap: options.overlap ?? manifest.inference.overlap,
+      batchSize,
+      skipAir: !options.exact && (options.skipAir ?? true),
+      locate,
       signal: options.signal,
       onProgress: options.onProgress,
-      mirrors,
+      onLogits: options.onLogits,
     });
-    combineEnsembles(sliding.blended, plans, false);
-    const blended = new Map<string, Map<number, Float32Array>>();
-    for (const [key, perChannel] of sliding.blended) {
-      const volumeOrder = new Map<number, Float32Array>();
-      // Channel by channel, letting each tensor-order array go: a 105-channel network on a large grid holds gigabytes.
-      for (const [c, data] of [...perChannel]) {
-        volumeOrder.set(c, toVolumeOrder(data, input.grid.shape, axes));
-        perChannel.delete(c);
-      }
-      blended.set(key, volumeOrder);
-    }
-    options.onLogits?.({ grid: input.grid, prompts: plans.map((p) => blended.get(p.outputKey)!) });
-    modelGrid = input.grid;
-    probabilities = activate(blended, outputs);
-    windows = sliding.windows;
   }
+  const { grid: modelGrid, probabilities, schedule, preprocessed } = side;
   const inferred = performance.now();
 
   const { channels, decisions } = buildDecisions(probabilities, outputs, modelGrid.shape);
+  // A prompt the locating pass did not find is answered empty, whatever its output says elsewhere.
+  schedule.prompts.forEach((p, i) => {
+    if (p.box !== null || !locate) return;
+    channels.push(new Float32Array(modelGrid.shape[0] * modelGrid.shape[1] * modelGrid.shape[2]));
+    decisions[i] = { ...decisions[i], candidates: [channels.length - 1], values: [1], activation: 'sigmoid', threshold: 0.5 };
+  });
   const target = { shape: ct.shape, affine: ct.affine };
   const decided = decideOnGrid(modelGrid, target, channels, decisions);
   const voxelMl = Math.abs(determinant3(ct.affine)) / 1000;
@@ -180,6 +179,7 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
       ...(d.probability ? { probabilities: makeVolume(d.probability, ct.shape, ct.affine) } : {}),
       voxels: d.voxels,
       volumeMl: d.voxels * voxelMl,
+      ...(locate ? { located: schedule.prompts[i].box !== null } : {}),
     };
   });
   const contested: SegmentResult['contested'] = [];
@@ -189,7 +189,8 @@ export async function segmentWithModel(model: Model, ct: Volume, prompts: string
     prompts: results,
     labelMap: makeVolume(decided.merged, ct.shape, ct.affine),
     contested,
-    windows,
+    windows: side.windows,
+    schedule: side.schedule,
     timings: {
       preprocessMs: preprocessed - started,
       inferenceMs: inferred - preprocessed,

@@ -1,22 +1,21 @@
 /**
  * Gaussian-weighted sliding-window execution of a dataflow plan over a tensor-ordered image.
- * Every window runs the union of the requested plans once (shared parts once), and only the
- * requested output tensors/channels are accumulated: sum(w * raw output) / sum(w).
+ * A window job names the output keys it feeds and the plan steps they need; the steps of one
+ * window run once however many keys read them (shared parts once), and only the requested output
+ * tensors/channels are blended (blend.ts). slidingWindow() runs every window for every key: the
+ * exact semantics of MONAI's sliding_window_inference, or of nnU-Net's predictor when given its
+ * window layout, importance map, float16 accumulation and mirroring. The fast path (locate.ts)
+ * runs the same window grid and jobs, so each of those options holds there too.
  */
 import { UnisegError } from '../errors.ts';
 import type { Manifest } from './manifest.ts';
 import type { PartRunner, TensorData } from './parts.ts';
 import { runSteps, type PlanStep } from './plan.ts';
+import { Blender, type AccumulateRequest } from './blend.ts';
 import { runMirrored } from './mirror.ts';
-import { f16roundFloat32 } from './nnunet/f16.ts';
 import { gaussianImportance, windowLayout, type Triple, type WindowLayout } from './windows.ts';
 
-export interface AccumulateRequest {
-  /** Output tensor key (from a plan). */
-  readonly key: string;
-  /** Channels of that tensor to blend; 'all' when a softmax needs every channel (count known after the first window). */
-  readonly channels: readonly number[] | 'all';
-}
+export type { AccumulateRequest } from './blend.ts';
 
 export interface SlidingInput {
   /** The normalised image in C order over `dims`. */
@@ -52,80 +51,96 @@ export interface SlidingOutput {
   readonly windows: number;
 }
 
-export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput> {
-  const { dims, roi } = input;
-  const layout = input.layout ?? windowLayout(dims, roi, input.overlap);
-  const [P0, P1, P2] = layout.padded;
-  const [R0, R1, R2] = roi;
-  const roiSize = R0 * R1 * R2;
-  const padded = padImage(input.image, dims, layout.padded, layout.padBefore, input.padValue, input.padMode ?? 'constant');
-  const weight = input.importance ?? gaussianImportance(roi, input.sigmaScale);
-  const round = input.float16 ? f16roundFloat32 : null;
-
-  const accumulators = new Map<string, Map<number, Float32Array>>();
-  const wantsAll = new Set<string>();
-  for (const { key, channels } of input.outputs) {
-    const perChannel = accumulators.get(key) ?? new Map<number, Float32Array>();
-    if (channels === 'all') wantsAll.add(key);
-    else for (const c of channels) if (!perChannel.has(c)) perChannel.set(c, new Float32Array(P0 * P1 * P2));
-    accumulators.set(key, perChannel);
-  }
-  const weightSum = new Float32Array(P0 * P1 * P2);
-
-  const corners: Triple[] = [];
-  for (const a of layout.starts[0]) for (const b of layout.starts[1]) for (const c of layout.starts[2]) corners.push([a, b, c]);
-
-  for (let first = 0; first < corners.length; first += input.batchSize) {
-    if (input.signal?.aborted) throw abortError(first, corners.length);
-    const batch = corners.slice(first, first + input.batchSize);
-    const windowData = new Float32Array(batch.length * roiSize);
-    batch.forEach((corner, b) => copyWindow(padded, layout.padded, corner, roi, windowData, b * roiSize));
-    const run = (image: TensorData) => runSteps(input.runner, input.steps, image);
-    const outputs = await runMirrored(run, { data: windowData, dims: [batch.length, 1, R0, R1, R2] }, [...accumulators.keys()], input.mirrors ?? []);
-
-    batch.forEach((corner, b) => {
-      addWeighted(weightSum, layout.padded, corner, roi, weight, null, 0, round);
-      for (const [key, perChannel] of accumulators) {
-        const tensor = outputs.get(key)!;
-        checkOutputDims(tensor, key, batch.length, roi);
-        const channelSize = roiSize;
-        const channelCount = tensor.dims[1];
-        if (wantsAll.has(key) && perChannel.size < channelCount) {
-          for (let c = 0; c < channelCount; c++) if (!perChannel.has(c)) perChannel.set(c, new Float32Array(P0 * P1 * P2));
-        }
-        for (const [c, acc] of perChannel) {
-          if (c >= channelCount) {
-            throw new UnisegError('MODEL_TENSOR_MISMATCH', `output ${key} has ${channelCount} channels; channel ${c} was requested`, { key, channel: c, channels: channelCount });
-          }
-          addWeighted(acc, layout.padded, corner, roi, weight, tensor.data, (b * channelCount + c) * channelSize, round);
-        }
-      }
-    });
-    input.onProgress?.(Math.min(first + batch.length, corners.length), corners.length);
-  }
-
-  const blended = new Map<string, Map<number, Float32Array>>();
-  for (const [key, perChannel] of accumulators) {
-    const out = new Map<number, Float32Array>();
-    for (const [c, acc] of perChannel) {
-      if (round) for (let i = 0; i < acc.length; i++) acc[i] = round(Math.fround(acc[i] / weightSum[i]));
-      else for (let i = 0; i < acc.length; i++) acc[i] /= weightSum[i];
-      out.set(c, crop(acc, layout.padded, dims, layout.padBefore));
-    }
-    blended.set(key, out);
-  }
-  return { blended, windows: corners.length };
+/** One window to run: where it starts (padded coordinates), which keys it feeds, which steps they need. */
+export interface WindowJob {
+  readonly index: number;
+  readonly corner: Triple;
+  readonly keys: readonly string[];
+  readonly steps: readonly PlanStep[];
 }
 
-function checkOutputDims(tensor: TensorData, key: string, batch: number, roi: Triple): void {
-  const d = tensor.dims;
-  if (d.length !== 5 || d[0] !== batch || d[2] !== roi[0] || d[3] !== roi[1] || d[4] !== roi[2]) {
-    throw new UnisegError('MODEL_TENSOR_MISMATCH', `output ${key} has dims [${d.join(', ')}]; expected [${batch}, C, ${roi.join(', ')}]`, {
-      key,
-      dims: d,
-      expected: [batch, 'C', ...roi],
-    });
+/** The padded image and geometry shared by every pass over one volume. */
+export interface WindowGrid {
+  readonly layout: WindowLayout;
+  readonly dims: Triple;
+  readonly roi: Triple;
+  readonly padded: Float32Array;
+  readonly weight: Float32Array;
+  /** Every window start in the order the plain sliding window visits them. */
+  readonly corners: readonly Triple[];
+}
+
+export type GridInput = Pick<SlidingInput, 'image' | 'dims' | 'roi' | 'overlap' | 'sigmaScale' | 'padValue' | 'padMode' | 'layout' | 'importance'>;
+
+export function windowGrid(input: GridInput): WindowGrid {
+  const layout = input.layout ?? windowLayout(input.dims, input.roi, input.overlap);
+  const corners: Triple[] = [];
+  for (const a of layout.starts[0]) for (const b of layout.starts[1]) for (const c of layout.starts[2]) corners.push([a, b, c]);
+  return {
+    layout,
+    dims: input.dims,
+    roi: input.roi,
+    padded: padImage(input.image, input.dims, layout.padded, layout.padBefore, input.padValue, input.padMode ?? 'constant'),
+    weight: input.importance ?? gaussianImportance(input.roi, input.sigmaScale),
+    corners,
+  };
+}
+
+export interface RunContext {
+  readonly batchSize: number;
+  readonly runner: PartRunner;
+  readonly signal?: AbortSignal;
+  /** Mirror axis subsets each window also runs with (mirror.ts); outputs are averaged before blending. */
+  readonly mirrors?: readonly (readonly number[])[];
+  /** Called after each batch with the windows done so far in this pass. */
+  readonly onBatch?: (done: number) => void;
+}
+
+/** Runs `jobs` in order, batching neighbours that run the same steps, and blends their outputs. */
+export async function runWindows(grid: WindowGrid, jobs: readonly WindowJob[], blender: Blender, context: RunContext): Promise<void> {
+  const [R0, R1, R2] = grid.roi;
+  const roiSize = R0 * R1 * R2;
+  let done = 0;
+  while (done < jobs.length) {
+    if (context.signal?.aborted) throw abortError(done, jobs.length);
+    const batch = [jobs[done]];
+    while (batch.length < context.batchSize && done + batch.length < jobs.length && sameWork(jobs[done + batch.length], batch[0])) batch.push(jobs[done + batch.length]);
+    const windowData = new Float32Array(batch.length * roiSize);
+    batch.forEach((job, b) => copyWindow(grid.padded, grid.layout.padded, job.corner, grid.roi, windowData, b * roiSize));
+    const run = (image: TensorData) => runSteps(context.runner, batch[0].steps, image);
+    const outputs = await runMirrored(run, { data: windowData, dims: [batch.length, 1, R0, R1, R2] }, batch[0].keys, context.mirrors ?? []);
+    batch.forEach((job, b) => blender.add(job.corner, outputs, b, batch.length, job.keys));
+    done += batch.length;
+    context.onBatch?.(done);
   }
+}
+
+export async function slidingWindow(input: SlidingInput): Promise<SlidingOutput> {
+  const grid = windowGrid(input);
+  const blender = new Blender(grid.layout.padded, grid.roi, grid.weight, input.outputs, true, input.float16 ?? false);
+  const keys = blender.keys();
+  const jobs = grid.corners.map((corner, index) => ({ index, corner, keys, steps: input.steps }));
+  await runWindows(grid, jobs, blender, {
+    batchSize: input.batchSize,
+    runner: input.runner,
+    signal: input.signal,
+    mirrors: input.mirrors,
+    onBatch: (done) => input.onProgress?.(done, jobs.length),
+  });
+  return { blended: cropAll(blender.finish(), grid), windows: jobs.length };
+}
+
+/** Every blended channel with the padding cropped away. */
+export function cropAll(blended: Map<string, Map<number, Float32Array>>, grid: WindowGrid): Map<string, Map<number, Float32Array>> {
+  const out = new Map<string, Map<number, Float32Array>>();
+  for (const [key, perChannel] of blended) {
+    out.set(key, new Map([...perChannel].map(([c, acc]) => [c, crop(acc, grid.layout.padded, grid.dims, grid.layout.padBefore)])));
+  }
+  return out;
+}
+
+function sameWork(a: WindowJob, b: WindowJob): boolean {
+  return a.steps === b.steps && a.keys.length === b.keys.length && a.keys.every((k, i) => k === b.keys[i]);
 }
 
 function abortError(done: number, total: number): UnisegError {
@@ -175,41 +190,6 @@ function copyWindow(image: Float32Array, size: Triple, corner: Triple, roi: Trip
     for (let b = 0; b < roi[1]; b++) {
       const src = ((corner[0] + a) * size[1] + (corner[1] + b)) * size[2] + corner[2];
       out.set(image.subarray(src, src + roi[2]), o);
-      o += roi[2];
-    }
-  }
-}
-
-/**
- * acc[window] += w * values[offset...] (or += w when values is null, for the weight sum). With
- * `round`, each sum is computed in float32 and rounded by it (nnU-Net's float16 accumulators).
- */
-function addWeighted(acc: Float32Array, size: Triple, corner: Triple, roi: Triple, w: Float32Array, values: Float32Array | null, offset: number, round: ((x: number) => number) | null): void {
-  if (round) return addWeightedRounded(acc, size, corner, roi, w, values, offset, round);
-  let o = 0;
-  for (let a = 0; a < roi[0]; a++) {
-    for (let b = 0; b < roi[1]; b++) {
-      let dst = ((corner[0] + a) * size[1] + (corner[1] + b)) * size[2] + corner[2];
-      if (values) {
-        let src = offset + o;
-        for (let c = 0; c < roi[2]; c++) acc[dst++] += w[o + c] * values[src++];
-      } else {
-        for (let c = 0; c < roi[2]; c++) acc[dst++] += w[o + c];
-      }
-      o += roi[2];
-    }
-  }
-}
-
-function addWeightedRounded(acc: Float32Array, size: Triple, corner: Triple, roi: Triple, w: Float32Array, values: Float32Array | null, offset: number, round: (x: number) => number): void {
-  let o = 0;
-  for (let a = 0; a < roi[0]; a++) {
-    for (let b = 0; b < roi[1]; b++) {
-      let dst = ((corner[0] + a) * size[1] + (corner[1] + b)) * size[2] + corner[2];
-      for (let c = 0; c < roi[2]; c++, dst++) {
-        const add = values ? Math.fround(w[o + c] * values[offset + o + c]) : w[o + c];
-        acc[dst] = round(Math.fround(acc[dst] + add));
-      }
       o += roi[2];
     }
   }

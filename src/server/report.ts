@@ -14,6 +14,8 @@ export interface PromptRow {
   readonly voxels: number;
   readonly volume_ml: number;
   readonly route: RouteTaken;
+  /** Present when the prompt was located first; false: nothing found, answered empty. */
+  readonly located?: boolean;
 }
 
 const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
@@ -28,6 +30,7 @@ export function promptRows(result: SegmentResult, merged = result.prompts.length
     voxels: p.voxels,
     volume_ml: round(p.volumeMl, 3),
     route: p.route,
+    ...(p.located === undefined ? {} : { located: p.located }),
   }));
 }
 

@@ -44,6 +44,9 @@ interface SegmentFlags {
   json?: boolean;
   log?: string | boolean;
   series?: string;
+  exact?: boolean;
+  skipAir?: boolean;
+  locate?: boolean;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -66,6 +69,7 @@ export function segmentReport(result: SegmentResult, outputs: SegmentOutputs): o
     prompts: promptRows(result, outputs.mask !== undefined && result.prompts.length > 1),
     contested: result.contested,
     windows: result.windows,
+    schedule: result.schedule,
     timings: roundedTimings({ ...result.timings }),
     outputs,
   };
@@ -114,6 +118,10 @@ export function registerSegment(program: Command): void {
     .option('--threads <n>', 'ONNX Runtime threads (default: all cores)')
     .option('--tta', 'test-time mirroring on (packages that declare it, e.g. nnU-Net; default: the package\'s)')
     .option('--no-tta', 'test-time mirroring off')
+    .option('--exact', 'run every window of the grid for every prompt (MONAI semantics; no air skipping, no locating)')
+    .option('--no-skip-air', 'also run windows that hold only air (below -900 HU)')
+    .option('--locate', 'locate each prompt with a coarse pass, then segment only around it (default: the package decides)')
+    .option('--no-locate', 'run the windows of the whole body for every prompt')
     .option('--json', 'print a JSON report (prompts, voxels, volume_ml, route, timings, outputs) on stdout')
     .addHelpText('after', `
 Exactly one of -o and --output-dir is required.
@@ -157,6 +165,9 @@ Examples:
           tta: flags.tta,
           onProgress: progress.update,
           logger: selectionLogger(flags.log),
+          exact: flags.exact,
+          skipAir: flags.skipAir,
+          locate: flags.locate,
         });
       } finally {
         progress.done();

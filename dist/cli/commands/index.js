@@ -1,0 +1,15 @@
+import { registerBatch } from "./batch.js";
+import { registerConvert } from "./convert.js";
+import { registerDemo } from "./demo.js";
+import { registerExport } from "./export.js";
+import { registerHeads } from "./heads.js";
+import { registerInfo } from "./info.js";
+import { registerPathways } from "./pathways.js";
+import { registerPhantom } from "./phantom.js";
+import { registerPreview } from "./preview.js";
+import { registerSegment } from "./segment.js";
+import { registerServe } from "./serve.js";
+import { registerWorker } from "./worker.js";
+import { registerVerify } from "./verify.js";
+import { registerWrap } from "./wrap.js";
+export const commands = [registerInfo, registerPhantom, registerSegment, registerWrap, registerPathways, registerExport, registerHeads, registerDemo, registerServe, registerBatch, registerWorker, registerConvert, registerVerify, registerPreview];

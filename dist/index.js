@@ -1,0 +1,23 @@
+/** uniseg's public API. */
+export { UnisegError, isUnisegError } from "./errors.js";
+export { makeVolume } from "./volume/volume.js";
+export * from "./volume/affine.js";
+export { writeVolume, writeFrames, encodeVolume } from "./volume/nifti/index.js";
+export { readVolume } from "./volume/read.js";
+export { gridOf, spacingGrid, sameGrid } from "./volume/grid.js";
+export { reorient } from "./volume/reorient.js";
+export { resampleToGrid, resampleToSpacing } from "./volume/resample.js";
+export { scaleIntensityRange, zscore, parseIntensity, applyIntensity } from "./volume/intensity.js";
+export { segment } from "./segment.js";
+export { loadModel, parseManifest } from "./models/package.js";
+export { segmentWithModel } from "./models/segment.js";
+export { wrapOnnx } from "./models/wrap.js";
+export { DEFAULT_MODEL_DIR } from "./models/default-model.js";
+export { generatePhantom, centredAffine, PHANTOM_LABELS, PHANTOM_LABEL_NAMES } from "./volume/phantom/index.js";
+export { volumeStats } from "./volume/stats.js";
+export { resolvePrompt, promptResolver } from "./models/routing.js";
+export { createSelectionLogger } from "./pathways/log.js";
+export { loadClipTextEncoder, createNameEncoder, cachedEncoder, normalizePrompt } from "./prompt/index.js";
+export { createApp, startServer, DEFAULT_LIMITS, ServerError } from "./server/index.js";
+export { writeDicomSeg, writeRtstruct, encodeDicomSeg, encodeRtstruct, codeSegment } from "./volume/dicom-out/index.js";
+export { modelProvenance } from "./models/provenance.js";

@@ -1,0 +1,30 @@
+/** Tensor spatial dims for a volume shape [nx, ny, nz]. */
+export function tensorDims(shape, axes) {
+    return axes === 'xyz' ? [shape[0], shape[1], shape[2]] : [shape[2], shape[1], shape[0]];
+}
+/** Volume-order data → tensor-order data (a copy for xyz, the same array for zyx). */
+export function toTensorOrder(data, shape, axes) {
+    if (axes === 'zyx')
+        return data;
+    const [nx, ny, nz] = shape;
+    const out = (data instanceof Uint8Array ? new Uint8Array(data.length) : new Float32Array(data.length));
+    let v = 0;
+    for (let k = 0; k < nz; k++)
+        for (let j = 0; j < ny; j++)
+            for (let i = 0; i < nx; i++)
+                out[(i * ny + j) * nz + k] = data[v++];
+    return out;
+}
+/** Tensor-order data → volume order (inverse of toTensorOrder). */
+export function toVolumeOrder(data, shape, axes) {
+    if (axes === 'zyx')
+        return data;
+    const [nx, ny, nz] = shape;
+    const out = new Float32Array(data.length);
+    let v = 0;
+    for (let k = 0; k < nz; k++)
+        for (let j = 0; j < ny; j++)
+            for (let i = 0; i < nx; i++)
+                out[v++] = data[(i * ny + j) * nz + k];
+    return out;
+}

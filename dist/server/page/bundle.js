@@ -1,0 +1,51 @@
+/**
+ * The web page's script, bundled from src/web by esbuild when the server first needs it and kept
+ * in memory. Nothing built is committed: the CLI already runs the TypeScript sources through tsx,
+ * so the page follows the same rule and can never be stale (a test loads the page from these
+ * sources). esbuild is the bundler tsx itself runs on, so this adds no second toolchain.
+ */
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { UnisegError } from "../../errors.js";
+export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+const NODE = `${WEB_DIR}engine/node/`;
+/**
+ * The engine's platform imports, mapped to their browser stand-ins (src/web/engine/node/): the
+ * engine's files are bundled unchanged, the way a package.json "browser" field maps modules.
+ */
+const BROWSER_ALIASES = {
+    'node:fs/promises': `${NODE}fs-promises.ts`,
+    'node:fs': `${NODE}fs.ts`,
+    'node:crypto': `${NODE}crypto.ts`,
+    'node:os': `${NODE}os.ts`,
+    'node:zlib': `${NODE}zlib.ts`,
+    'node:stream/promises': `${NODE}stream.ts`,
+    'node:stream': `${NODE}stream.ts`,
+    'node:path': 'pathe',
+    'onnxruntime-node': `${NODE}onnxruntime.ts`,
+};
+export async function bundlePage() {
+    const started = performance.now();
+    let result;
+    try {
+        result = await build({
+            entryPoints: [`${WEB_DIR}page/main.ts`],
+            bundle: true,
+            write: false,
+            format: 'esm',
+            platform: 'browser',
+            target: 'es2022',
+            minify: true,
+            legalComments: 'none',
+            logLevel: 'silent',
+            define: { 'process.env.NODE_ENV': '"production"' },
+            alias: BROWSER_ALIASES,
+            inject: [`${NODE}buffer.ts`],
+        });
+    }
+    catch (error) {
+        throw new UnisegError('INVALID_ARGUMENT', `the web page could not be bundled from ${WEB_DIR}: ${error.message}`, { dir: WEB_DIR }, { cause: error });
+    }
+    const js = result.outputFiles[0].contents;
+    return { js: new Uint8Array(js), buildMs: performance.now() - started };
+}

@@ -1,0 +1,1 @@
+export const DICOM_OUTPUT_TYPES = ['dicom-seg', 'rtstruct'];

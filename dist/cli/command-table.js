@@ -69,6 +69,11 @@ export const COMMAND_TABLE = [
         description: "run a package's network on a network-space tensor and compare with the original code's output",
         load: async () => (await import("./commands/verify.js")).registerVerify,
     },
+    {
+        name: 'preview',
+        description: 'draw masks over their CT: axial, coronal and sagittal slices through each mask centre, with a legend (PNG)',
+        load: async () => (await import("./commands/preview.js")).registerPreview,
+    },
 ];
 /** The subcommand an argument list runs (`help NAME` included), or undefined. */
 export function commandNameOf(args) {

@@ -83,6 +83,11 @@ export const COMMAND_TABLE: readonly LazyCommand[] = [
     description: "run a package's network on a network-space tensor and compare with the original code's output",
     load: async () => (await import('./commands/verify.ts')).registerVerify,
   },
+  {
+    name: 'preview',
+    description: 'draw masks over their CT: axial, coronal and sagittal slices through each mask centre, with a legend (PNG)',
+    load: async () => (await import('./commands/preview.ts')).registerPreview,
+  },
 ];
 
 /** The subcommand an argument list runs (`help NAME` included), or undefined. */

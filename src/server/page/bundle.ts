@@ -8,7 +8,9 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { UnisegError } from '../../errors.ts';
 
-export const WEB_DIR = fileURLToPath(new URL('../../web/', import.meta.url));
+// The page is bundled from its TypeScript sources, also when the server itself runs from the
+// compiled dist/ (three levels below the repository root either way).
+export const WEB_DIR = fileURLToPath(new URL('../../../src/web/', import.meta.url));
 const NODE = `${WEB_DIR}engine/node/`;
 
 /**

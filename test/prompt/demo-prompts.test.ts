@@ -1,6 +1,6 @@
 /**
  * The demo package's own text encoder and router, through resolvePrompt: held-out paraphrases
- * (scripts/data/demo-prompts-heldout.tsv, written before the encoder was trained) reach their
+ * (uniseg_tools/data/demo-prompts-heldout.tsv, written before the encoder was trained) reach their
  * task, every canonical prompt gets the pathway its task documents, and an unknown prompt is
  * refused with suggestions (also from the CLI).
  */
@@ -14,7 +14,7 @@ import { resolvePrompt } from '../../src/models/routing.ts';
 import { uniseg } from '../helpers/cli.ts';
 import { ROOT } from '../helpers/paths.ts';
 
-const HELD_OUT = join(ROOT, 'scripts', 'data', 'demo-prompts-heldout.tsv');
+const HELD_OUT = join(ROOT, 'uniseg_tools', 'data', 'demo-prompts-heldout.tsv');
 
 function heldOut(): { prompt: string; task: string }[] {
   return readFileSync(HELD_OUT, 'utf8')

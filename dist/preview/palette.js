@@ -1,24 +1,8 @@
-/**
- * Colours and CT windows for preview pictures. Colours are the first entries of a widely used
- * set of 20 distinct colours (Sasha Trubetskoy's list), chosen so neighbours stay apart on grey.
- */
-const PALETTE = [
-    [230, 25, 75],
-    [60, 180, 75],
-    [255, 225, 25],
-    [0, 130, 200],
-    [245, 130, 48],
-    [145, 30, 180],
-    [70, 240, 240],
-    [240, 50, 230],
-    [210, 245, 60],
-    [250, 190, 212],
-    [0, 128, 128],
-    [220, 190, 255],
-];
+/** Colours (src/volume/colours.ts) and CT windows for preview pictures. */
+import { distinctColour } from "../volume/colours.js";
 /** The colour of the n-th layer (repeats after twelve). */
 export function layerColour(n) {
-    return PALETTE[n % PALETTE.length];
+    return distinctColour(n);
 }
 export const hex = (c) => `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;
 export const SOFT_TISSUE = { name: 'soft tissue', level: 40, width: 400 };

@@ -1,28 +1,12 @@
-/**
- * Colours and CT windows for preview pictures. Colours are the first entries of a widely used
- * set of 20 distinct colours (Sasha Trubetskoy's list), chosen so neighbours stay apart on grey.
- */
+/** Colours (src/volume/colours.ts) and CT windows for preview pictures. */
 
-export type Rgb = readonly [number, number, number];
+import { distinctColour, type Rgb } from '../volume/colours.ts';
 
-const PALETTE: readonly Rgb[] = [
-  [230, 25, 75],
-  [60, 180, 75],
-  [255, 225, 25],
-  [0, 130, 200],
-  [245, 130, 48],
-  [145, 30, 180],
-  [70, 240, 240],
-  [240, 50, 230],
-  [210, 245, 60],
-  [250, 190, 212],
-  [0, 128, 128],
-  [220, 190, 255],
-];
+export type { Rgb };
 
 /** The colour of the n-th layer (repeats after twelve). */
 export function layerColour(n: number): Rgb {
-  return PALETTE[n % PALETTE.length];
+  return distinctColour(n);
 }
 
 export const hex = (c: Rgb) => `#${c.map((v) => v.toString(16).padStart(2, '0')).join('')}`;

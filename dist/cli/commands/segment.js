@@ -84,6 +84,10 @@ export function registerSegment(program) {
         .addHelpText('after', `
 Exactly one of -o and --output-dir is required.
 
+The default model (models/demo) was trained on synthetic phantoms only: a demonstration of the
+engine that fails on real scans, and not a clinical device. \`uniseg pathways\` says what each
+task was trained on.
+
 Examples:
   $ uniseg segment ct.nii.gz --prompt "left kidney" -o kidney.nii.gz
   $ uniseg segment ct.nii.gz -p liver -p spleen -o labels.nii.gz --probabilities probs.nii.gz --json

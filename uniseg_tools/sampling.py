@@ -197,15 +197,11 @@ class PatchSampler:
         return start
 
     def _crop(self, case: Case, centre, spatial: Spatial, rng: np.random.Generator):
-        if not spatial.enabled:
-            start = self._start(centre, case.shape, self.patch)
-            hu = crop_with_pad(case.ct, start, self.patch, np.int16(AIR_HU))
-            lab = crop_with_pad(case.lab, start, self.patch, np.uint8(0))
-            return hu, lab, start
+        # draws only for what is enabled, so a source without augmentation samples as before
         warp = spatial.p > 0 and rng.random() < spatial.p
         flip = spatial.flip > 0 and rng.random() < spatial.flip
+        start = self._start(centre, case.shape, self.patch)
         if not warp:
-            start = self._start(centre, case.shape, self.patch)
             hu = crop_with_pad(case.ct, start, self.patch, np.int16(AIR_HU))
             lab = crop_with_pad(case.lab, start, self.patch, np.uint8(0))
         else:
@@ -215,7 +211,6 @@ class PatchSampler:
             # rotation (sqrt(3) x the patch, scaled) is warped, so the centre stays where it was
             matrix = rotation_matrix(angles) / zoom
             big = tuple(int(math.ceil(p * math.sqrt(3) / zoom)) + 2 for p in self.patch)
-            start = self._start(centre, case.shape, self.patch)
             big_start = [start[d] + self.patch[d] // 2 - big[d] // 2 for d in range(3)]
             hu_big = crop_with_pad(case.ct, big_start, big, np.int16(AIR_HU)).astype(np.float32)
             lab_big = crop_with_pad(case.lab, big_start, big, np.uint8(0))

@@ -53,6 +53,20 @@ def _check_flat(graph: onnx.GraphProto) -> None:
                 raise ValueError(f'node {node.name or node.op_type} has a subgraph; package_io handles flat graphs only')
 
 
+def _subgraph_uses(graph: onnx.GraphProto) -> set:
+    """Names of the tensors read inside the subgraphs (If, Loop, Scan bodies) of ``graph``'s nodes,
+    at any depth."""
+    used: set = set()
+    for node in graph.node:
+        for attr in node.attribute:
+            subs = [attr.g] if attr.type == onnx.AttributeProto.GRAPH else list(attr.graphs) if attr.type == onnx.AttributeProto.GRAPHS else []
+            for sub in subs:
+                used.update(i for n in sub.node for i in n.input)
+                used.update(o.name for o in sub.output)
+                used |= _subgraph_uses(sub)
+    return used
+
+
 def _rewire(graph: onnx.GraphProto, old: str, new: str) -> None:
     """Every use of tensor ``old`` (node inputs, graph outputs) now reads ``new``."""
     for node in graph.node:
@@ -94,10 +108,11 @@ def fp16_initializers(model: onnx.ModelProto, names: Optional[Iterable[str]] = N
     ``names`` limits the conversion to those initializers (default: every float32 one with at
     least ``min_elements`` values). The fp16 initializer keeps its name; the Cast's output is
     ``<name>::fp32`` and every consumer is rewired to it; the Casts go first in the node list
-    (topological order is kept). Returns counts: ``converted``, ``kept_fp32``, ``bytes_before``,
-    ``bytes_after`` (initializer payloads)."""
+    (topological order is kept). Initializers read inside a subgraph (an ``If`` branch, say) stay
+    float32. Returns counts: ``converted``, ``kept_fp32``, ``bytes_before``, ``bytes_after``
+    (initializer payloads)."""
     graph = model.graph
-    _check_flat(graph)
+    in_subgraphs = _subgraph_uses(graph)
     wanted = None if names is None else set(names)
     if any(i.name in {j.name for j in graph.initializer} for i in graph.input):
         raise ValueError('initializers listed as graph inputs are not supported (export with keep_initializers_as_inputs=False)')
@@ -106,7 +121,8 @@ def fp16_initializers(model: onnx.ModelProto, names: Optional[Iterable[str]] = N
     for init in graph.initializer:
         arr = numpy_helper.to_array(init)
         stats['bytes_before'] += arr.nbytes
-        convert = init.data_type == TensorProto.FLOAT and (wanted is None or init.name in wanted) and arr.size >= min_elements
+        convert = (init.data_type == TensorProto.FLOAT and (wanted is None or init.name in wanted) and arr.size >= min_elements
+                   and init.name not in in_subgraphs)
         if not convert:
             if init.data_type == TensorProto.FLOAT:
                 stats['kept_fp32'] += 1

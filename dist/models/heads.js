@@ -55,6 +55,8 @@ export async function addHead(dir, options) {
             labels: { [label]: 1 },
             activation: options.activation ?? 'softmax',
             threshold: 0.5,
+            ...(options.trainedOn ? { trainedOn: options.trainedOn } : {}),
+            ...(options.caution ? { caution: options.caution } : {}),
         });
     }
     const next = {

@@ -31,6 +31,10 @@ export interface AddHeadOptions {
    * heads read, when they all read the same one.
    */
   pathway?: number[];
+  /** What the head was trained on, written into each of its tasks (shown by `uniseg pathways`). */
+  trainedOn?: string;
+  /** What the head is not for, written into each of its tasks. */
+  caution?: string;
 }
 
 export interface HeadInfo {
@@ -83,6 +87,8 @@ export async function addHead(dir: string, options: AddHeadOptions): Promise<Man
       labels: { [label]: 1 },
       activation: options.activation ?? 'softmax',
       threshold: 0.5,
+      ...(options.trainedOn ? { trainedOn: options.trainedOn } : {}),
+      ...(options.caution ? { caution: options.caution } : {}),
     });
   }
   const next: ManifestInput = {

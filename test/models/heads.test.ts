@@ -36,7 +36,7 @@ describe('uniseg heads add / remove', () => {
     const partHashes = hashes(dir);
     const manifestBefore = readFileSync(join(dir, 'model.json'), 'utf8');
 
-    const add = uniseg(['heads', 'add', '--model', dir, '--name', 'Extra', '--onnx', extra, '--labels', '1=gallbladder']);
+    const add = uniseg(['heads', 'add', '--model', dir, '--name', 'Extra', '--onnx', extra, '--labels', '1=gallbladder', '--trained-on', 'twelve test CTs', '--caution', 'a test head']);
     expect(add.stderr).toBe('');
     expect(add.status).toBe(0);
     expect(readFileSync(join(dir, 'model.json.prev'), 'utf8')).toBe(manifestBefore);
@@ -49,6 +49,8 @@ describe('uniseg heads add / remove', () => {
     }
     expect(after.prompts[3]).toMatchObject({ task: 'gallbladder', route: { kind: 'head', head: 'Extra' } });
     expect(after.prompts[3].voxels).toBeGreaterThan(0);
+    const added = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')).tasks.find((t: { name: string }) => t.name === 'gallbladder');
+    expect(added).toMatchObject({ trainedOn: 'twelve test CTs', caution: 'a test head' });
 
     const listed = JSON.parse(uniseg(['heads', 'list', '--model', dir, '--json']).stdout);
     expect(listed.map((h: { name: string }) => h.name)).toEqual(['Organs', 'Tumor', 'Extra']);

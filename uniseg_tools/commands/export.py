@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--max-mb', type=float, default=25.0, help='refuse a package larger than this (default 25 MB)')
     p.add_argument('--threads', type=int, default=2, help='onnxruntime threads for the parity check')
     p.add_argument('--work', help='keep the parity tensors and ONNX timing copies in this directory')
+    p.add_argument('--keep-heads', metavar='PKG', help='copy the clNet heads of package PKG (e.g. the models/demo being replaced) unchanged; refused unless '
+                   'this checkpoint\'s encoder and the bottleneck they read are bit-identical to PKG\'s (train with --freeze-bottleneck)')
     p.add_argument('--heads', help='clNet heads checkpoint trained on this gCIS checkpoint (train_demo.py --mode heads --shared-bottleneck ALT --init-from CKPT)')
     p.add_argument('--head-prompt', action='append', metavar='HEAD=TEXT', help='the prompt of a head\'s task, e.g. Kidneys="both kidneys" (default: the head name in lower case)')
     p.add_argument('--report', help='write the export report (JSON) here')
@@ -82,6 +84,7 @@ def main(argv=None) -> int:
         work=os.path.abspath(args.work) if args.work else None,
         threads=args.threads,
         heads=args.heads,
+        keep_heads=args.keep_heads,
         head_prompts={k: v[0] for k, v in parse_aliases(args.head_prompt).items()},
     )
     try:

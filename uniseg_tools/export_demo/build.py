@@ -28,6 +28,7 @@ from ..package_io import export_model_proto, round_fp16_, write_part
 from . import manifest as M
 from .node import run_tsx
 from .parity import parity_table, run_check, write_check_dir
+from .keep_heads import KeepHeadsError, keep_heads
 from .heads import check_shared, head_manifest, head_package_parts, head_pathway, head_tasks, heads_record, load_heads
 from .parts import composition_errors, example_image, pathway_package_parts, write_parts
 from .router import distill, embed, index_texts, router_pathway, task_texts
@@ -58,6 +59,9 @@ class Options:
     heads: Optional[str] = None
     #: head name → the prompt of its task (default: the name in lower case)
     head_prompts: Dict[str, str] = field(default_factory=dict)
+    #: a package whose clNet heads are copied in unchanged (their encoder and bottleneck must be
+    #: bit-identical to this checkpoint's: see keep_heads.py)
+    keep_heads: Optional[str] = None
 
 
 class ExportError(RuntimeError):
@@ -92,6 +96,8 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
     roi = [int(v) for v in src.config['patch']]
     image = example_image(roi)
     heads = None
+    if opts.heads and opts.keep_heads:
+        raise ExportError('--heads and --keep-heads exclude each other: add further heads with `uniseg heads add`')
     if opts.heads:
         heads = load_heads(opts.heads)
         shared_diff = check_shared(heads, src)
@@ -146,7 +152,11 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
             raise ExportError(f'--alias for unknown task(s) {unknown}; tasks: {[t.name for t in src.tasks]}')
         tasks = M.task_entries(src, opts.aliases)
         texts = sorted({x for t in tasks for x in task_texts(t)})
-        vectors, prepared = embed(texts, opts.text, opts.template)
+        # The package's own copy of the text encoder (fp16-stored like the parts) embeds the
+        # router's distillation texts, so the router learns the embeddings users will get.
+        text_dir = os.path.join(tmp, 'text')
+        report['textEncoder'] = M.copy_text_encoder(opts.text, text_dir, fp16=opts.fp16)
+        vectors, prepared = embed(texts, text_dir, opts.template)
         emb = dict(zip(texts, vectors))
         owners: Dict[str, set] = {}
         for t in tasks:
@@ -206,7 +216,6 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
             say('WARNING: --skip-parity: the parts were not checked against torch')
 
         # -- text encoder, manifest ---------------------------------------------------------
-        M.copy_text_encoder(opts.text, os.path.join(tmp, 'text'))
         records = {p.name: p.record for p in parts + head_parts}
         records['router'] = {'kind': 'router', 'distilled': True, 'input': 'CLIP text embedding (unit, engine template)', 'hidden': d.stats['hidden'], 'pad': -1e4}
         extra = {
@@ -223,6 +232,13 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
             extra['heads'] = heads_record(heads, 0.0)
             head_entries = head_manifest(head_parts, head_pathway(src, heads))
             tasks = tasks + head_tasks(head_parts, opts.head_prompts)
+        if opts.keep_heads:
+            try:
+                kept_parts, head_entries, kept_tasks, extra['keptHeads'] = keep_heads(opts.keep_heads, tmp, entries, stages, say)
+            except KeepHeadsError as e:
+                raise ExportError(str(e)) from e
+            entries.update(kept_parts)
+            tasks = tasks + kept_tasks
         training = M.training_record(src, records, opts.fp16, extra)
         grid = M.model_grid(src)
         manifest = M.build_manifest(src, grid, entries, stages, tasks, training, opts.template, opts.min_similarity, opts.overlap, heads=head_entries)

@@ -20,13 +20,27 @@ CLIP_FILES = ('config.json', 'tokenizer.json', 'tokenizer_config.json', os.path.
 LESION = re.compile(r'tumou?r|lesion|cyst|nodule|mass')
 
 
-def copy_text_encoder(text_dir: str, dest: str) -> None:
+def copy_text_encoder(text_dir: str, dest: str, fp16: bool = False) -> dict:
+    """Copies a transformers.js CLIP directory; with ``fp16`` its ONNX weights are stored as float16
+    (computed in float32, like the package parts: half the bytes). Returns what was done."""
     for f in CLIP_FILES:
         src = os.path.join(text_dir, f)
         if not os.path.isfile(src):
             raise FileNotFoundError(f'{text_dir}: missing {f} (a transformers.js CLIP layout needs {", ".join(CLIP_FILES)})')
         os.makedirs(os.path.dirname(os.path.join(dest, f)), exist_ok=True)
         shutil.copyfile(src, os.path.join(dest, f))
+    onnx_path = os.path.join(dest, 'onnx', 'text_model.onnx')
+    before = os.path.getsize(onnx_path)
+    if not fp16:
+        return {'fp16': False, 'bytes': before}
+    import onnx
+
+    from ..package_io import fp16_initializers
+
+    model = onnx.load(onnx_path)
+    stats = fp16_initializers(model, min_elements=16)
+    onnx.save(model, onnx_path)
+    return {'fp16': True, 'bytesBefore': before, 'bytes': os.path.getsize(onnx_path), 'converted': stats['converted'], 'keptFp32': stats['kept_fp32']}
 
 
 PHANTOM_CAUTION = 'not for real scans: phantom-trained, it misses most of the organ on real CTs (see models/demo/README.md)'
@@ -120,6 +134,15 @@ def training_record(src: Source, parts_records: Dict[str, dict], fp16: bool, ext
     }
 
 
+def default_description(src: Source) -> str:
+    cfg = src.config
+    net = f'gCIS pathways demo model (SwinUNETR feature {cfg["feature_size"]}, K={cfg["k"]}, step {src.step})'
+    if cfg.get('real_cache'):
+        return (f'{net}: head-and-neck organs at risk learned from real planning CTs (OpenKBP training patients), abdominal tasks from '
+                'synthetic phantoms only (those are not for real scans); a demonstration, not a clinical device')
+    return f'{net} trained on synthetic phantoms only: a demonstration of the engine, not a model for real patients and not a clinical device'
+
+
 def build_manifest(
     src: Source,
     grid: dict,
@@ -141,12 +164,13 @@ def build_manifest(
     return {
         'format': FORMAT,
         'name': 'demo',
-        'description': description
-        or f'gCIS pathways demo model (SwinUNETR feature {cfg["feature_size"]}, K={cfg["k"]}) trained on synthetic phantoms, step {src.step}',
+        'description': description or default_description(src),
         'input': {'tensor': 'image'},
         # the cache arrays are [i, j, k] of the oriented grid and patches are cut from them as they are
         'preprocess': {'orientation': grid['orientation'], 'spacing': [float(v) for v in grid['spacing']], 'intensity': intensity, 'axes': 'xyz'},
-        'inference': {'roi': roi, 'overlap': overlap, 'sigmaScale': 0.125, 'batchSize': 1, 'padValue': pad_value(intensity)},
+        # locate: a coarse pass finds the body's box first (src/models/locate.ts); the demo's
+        # tasks all lie inside the body
+        'inference': {'roi': roi, 'overlap': overlap, 'sigmaScale': 0.125, 'batchSize': 1, 'padValue': pad_value(intensity), 'locate': True},
         'postprocess': {'largestComponent': False, 'fillHoles': False},
         'parts': parts,
         'stages': stages,

@@ -5,27 +5,38 @@
 #   bash uniseg_tools/recipes/demo_universal.sh [RUN_DIR]    # default RUN_DIR: .cache/universal-run
 #
 # Every phase resumes from its checkpoint (stop and start the script at will; finished phases are
-# skipped). STEPS (default 4000) sets the length of the pathways phase; THREADS the torch threads;
+# skipped). STEPS (default 1200) sets the length of the pathways phase; THREADS the torch threads;
 # DEVICE (default auto) puts training on a GPU when there is one.
 #
 # A. Caches: the OpenKBP CTs on the model grid (RAS, 3 mm, cropped to the body; which OARs each
 #    case has contoured is recorded: missing ones are unknown, never background) and 20 phantoms.
 # B. gCIS pathways, initialised from the shipped package (models/demo: its blocks, renumbered to the
 #    training alternatives; alternatives it dropped start as copies of a kept one). The nine
-#    abdominal tasks keep their pathways; six head-and-neck tasks get pathways of their own through
-#    encoder10 alternative 2 and decoder5 alternative 1, which no abdominal task uses. Encoder
-#    unfrozen (real anatomy needs real features); phantom patches (30 %) keep the abdominal tasks.
+#    abdominal tasks keep their pathways; six head-and-neck tasks get pathways of their own: each
+#    differs from every abdominal one at least in its `out` alternative (1 or 4, which no abdominal
+#    task uses) and uses only blocks the package already ships elsewhere, so the package grows by
+#    two 1x1 convolutions, not by megabytes. The encoder and the encoder10 bottleneck stay frozen
+#    (--freeze-bottleneck): the clNet heads (Organs, Kidneys, LeftLung) read exactly those features,
+#    so they stay valid without retraining, and on 2 CPU cores a step costs half as much. Every
+#    decoder block trains; phantom patches (30 %) keep the abdominal tasks that share them.
 #    Real patches: flips with left/right labels swapped, small rotations and zooms, intensity jitter.
-# C. (next) clNet heads retrained on the new encoder, and the larynx as a continual head.
-# D. (next) the text encoder with the new vocabulary (`uniseg_tools text --task-set universal`).
-# E. (next) export, `uniseg heads add`, `npm run bench -- demo`.
-# Phases C-E are not written yet: see uniseg_tools/README.md, "Real head-and-neck CTs".
+# C. The larynx as a continual clNet head (heads mode, --train-head): it reads the frozen encoder and
+#    the encoder10 alternative the other heads read, its decoder starts from the esophagus pathway
+#    (the nearest organ phase B learned), and it trains only on the 98 cases whose larynx was
+#    contoured (phantoms: negatives). Why the larynx: it is compact, high-contrast (air column,
+#    cartilage) and sits where several B organs meet, so a head learns it in few steps.
+# D. The text encoder with the new vocabulary (`uniseg_tools text --task-set universal`): its
+#    held-out lists (uniseg_tools/data/demo-prompts-heldout*.tsv) were written before it trained.
+# E. Export (fp16 parts and text encoder; the Organs, Kidneys and LeftLung heads carried over
+#    unchanged by --keep-heads, which checks their encoder and bottleneck are bit-identical), then
+#    `uniseg heads add` the larynx, which changes no existing file.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
 RUN=${1:-.cache/universal-run}
 OPENKBP=${OPENKBP:-../shared/data/openkbp}
-STEPS=${STEPS:-4000}
+STEPS=${STEPS:-1200}
+HEAD_STEPS=${HEAD_STEPS:-300}
 THREADS=${THREADS:-2}
 DEVICE=${DEVICE:-auto}
 mkdir -p "$RUN"
@@ -41,9 +52,41 @@ if [ -f "$RUN/pathways/last.pt" ]; then
 else
   $PY -m uniseg_tools train --out "$RUN/pathways" --cache "$RUN/phantoms-3mm" --cases 20 --val-seeds '' \
     --real-cache "$RUN/openkbp-3mm" --real-weight 0.7 --real-val 3 --spatial-p 0.3 --flip-lr 0.5 \
-    --init-from models/demo --pin-pathways --tasks "$TASKS" \
-    --pin brainstem=2,1,3,1,1,1,1 --pin spinal_cord=2,1,3,2,2,2,4 --pin parotid_left=2,1,4,3,3,3,1 \
-    --pin parotid_right=2,1,4,4,4,4,4 --pin mandible=2,1,4,4,1,2,1 --pin esophagus=2,1,3,4,2,1,4 \
-    --steps "$STEPS" --lr 3e-4 --warmup 100 --ema-decay 0.998 --val-every 500 --seed 0 \
+    --init-from models/demo --pin-pathways --freeze-bottleneck --tasks "$TASKS" \
+    --pin brainstem=1,2,1,1,1,1,1 --pin spinal_cord=1,2,1,2,2,2,1 --pin parotid_left=1,3,2,3,3,3,4 \
+    --pin parotid_right=1,3,2,4,4,1,4 --pin mandible=1,4,2,1,2,3,1 --pin esophagus=1,4,1,3,4,2,4 \
+    --steps "$STEPS" --lr 3e-4 --warmup 50 --ema-decay 0.997 --val-every 400 --seed 0 \
     --threads "$THREADS" --device "$DEVICE"
 fi
+
+step_of() { [ -f "$1/summary.json" ] && $PY -c "import json,sys;print(json.load(open(sys.argv[1]))['step'])" "$1/summary.json" || echo 0; }
+
+# C. larynx head
+if [ "$(step_of "$RUN/larynx")" -lt "$HEAD_STEPS" ]; then
+  if [ -f "$RUN/larynx/last.pt" ]; then
+    $PY -m uniseg_tools train --resume "$RUN/larynx/last.pt" --threads "$THREADS" --device "$DEVICE"
+  else
+    $PY -m uniseg_tools train --mode heads --heads Larynx=larynx --train-head Larynx --out "$RUN/larynx" \
+      --init-from "$RUN/pathways/last.pt" --shared-bottleneck 1 --init-heads-from-task Larynx=esophagus \
+      --cache "$RUN/phantoms-3mm" --cases 20 --val-seeds '' --real-cache "$RUN/openkbp-3mm" --real-weight 0.9 --real-val 3 \
+      --spatial-p 0.3 --flip-lr 0.5 --steps "$HEAD_STEPS" --lr 5e-4 --warmup 20 --ema-decay 0.99 --val-every 150 --seed 0 \
+      --threads "$THREADS" --device "$DEVICE"
+  fi
+fi
+
+# D. text encoder (about an hour on one core)
+[ -f "$RUN/text/onnx/text_model.onnx" ] || $PY -m uniseg_tools text --task-set universal --out "$RUN/text"
+
+# E. export, heads
+cp models/demo/README.md "$RUN/demo-README.md"
+rm -rf "$RUN/previous-demo" && cp -r models/demo "$RUN/previous-demo"
+# a re-run: the larynx head of an earlier run is replaced, not carried
+if grep -q '"Larynx"' "$RUN/previous-demo/model.json"; then node bin/uniseg.mjs heads remove Larynx --model "$RUN/previous-demo"; fi
+$PY -m uniseg_tools export --ckpt "$RUN/pathways/last.pt" --text "$RUN/text" --min-similarity 0.68 \
+  --keep-heads "$RUN/previous-demo" --out models/demo --force --report "$RUN/export-report.json"
+$PY -m uniseg_tools export-head --heads "$RUN/larynx/last.pt" --head Larynx --package models/demo -o "$RUN/larynx.onnx"
+node bin/uniseg.mjs heads add --model models/demo --name Larynx --onnx "$RUN/larynx.onnx" --labels 1=larynx \
+  --trained-on 'real head-and-neck planning CTs (OpenKBP training patients with a larynx contour) with clinical contours; not a clinical device'
+rm -f models/demo/model.json.prev
+cp "$RUN/demo-README.md" models/demo/README.md
+echo "models/demo rebuilt; measure it with: npm run bench -- demo"

@@ -124,6 +124,28 @@ class GraphEditTest(unittest.TestCase):
         onnx.checker.check_model(model)
         self.assertEqual({i.name: i.data_type for i in model.graph.initializer}, {'w': TensorProto.FLOAT16, 'b': TensorProto.FLOAT16, 'idx': TensorProto.INT64})
 
+    def test_initializers_read_inside_a_subgraph_stay_float32(self):
+        # An If whose branches read initializer c (the CLIP text model's pooling has one): c keeps
+        # float32 and its readers inside the branch are not rewired; w at the top level converts.
+        c = numpy_helper.from_array(np.full(3, 0.5, dtype=np.float32), 'c')
+        w = numpy_helper.from_array(np.arange(6, dtype=np.float32).reshape(2, 3) / 7, 'w')
+        cond = numpy_helper.from_array(np.array(True), 'cond')
+        branch = lambda name, op: helper.make_graph(  # noqa: E731
+            [helper.make_node(op, ['m', 'c'], [name + '_y'])], name, [], [helper.make_tensor_value_info(name + '_y', TensorProto.FLOAT, [2, 3])])
+        nodes = [
+            helper.make_node('MatMul', ['x', 'w'], ['m']),
+            helper.make_node('If', ['cond'], ['y'], then_branch=branch('then', 'Add'), else_branch=branch('else', 'Mul')),
+        ]
+        g = helper.make_graph(nodes, 'g', [helper.make_tensor_value_info('x', TensorProto.FLOAT, [2, 2])],
+                              [helper.make_tensor_value_info('y', TensorProto.FLOAT, [2, 3])], [w, c, cond])
+        model = helper.make_model(g, opset_imports=[helper.make_opsetid('', 16)])
+        stats = fp16_initializers(model)
+        onnx.checker.check_model(model)
+        self.assertEqual({i.name: i.data_type for i in model.graph.initializer}, {'w': TensorProto.FLOAT16, 'c': TensorProto.FLOAT, 'cond': TensorProto.BOOL})
+        self.assertEqual((stats['converted'], stats['kept_fp32']), (1, 1))
+        then = next(n for n in model.graph.node if n.op_type == 'If').attribute[0].g
+        self.assertEqual(list(then.node[0].input), ['m', 'c'])
+
     def test_rename(self):
         model = self.graph()
         self.assertEqual(rename_initializers(model, {'w': 'layer.weight'}), ['w'])

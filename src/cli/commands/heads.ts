@@ -30,8 +30,10 @@ export function registerHeads(program: Command): void {
     .option('--supporting <heads>', 'heads whose outputs this head reads')
     .option('--activation <kind>', 'softmax or sigmoid', 'softmax')
     .option('--pathway <list>', 'stage alternatives the head reads, 1-based, e.g. 1,1,1,1,1,1,1 (default: the one the package\'s heads read)')
-    .addHelpText('after', '\nExamples:\n  $ uniseg heads add --model ./pkg --name Gallbladder --onnx gallbladder.onnx --labels 1=gallbladder')
-    .action(async (flags: { name: string; onnx: string; labels: string; model: string; inputs?: string; supporting?: string; activation: string; pathway?: string }) => {
+    .option('--trained-on <text>', 'what the head was trained on, recorded in its tasks (shown by `uniseg pathways`)')
+    .option('--caution <text>', 'what the head is not for, recorded in its tasks')
+    .addHelpText('after', '\nExamples:\n  $ uniseg heads add --model ./pkg --name Gallbladder --onnx gallbladder.onnx --labels 1=gallbladder --trained-on "40 portal-venous CTs, in-house"')
+    .action(async (flags: { name: string; onnx: string; labels: string; model: string; inputs?: string; supporting?: string; activation: string; pathway?: string; trainedOn?: string; caution?: string }) => {
       if (flags.activation !== 'softmax' && flags.activation !== 'sigmoid') {
         throw new UnisegError('INVALID_ARGUMENT', `--activation must be softmax or sigmoid; got "${flags.activation}"`, { field: '--activation', value: flags.activation });
       }
@@ -44,6 +46,8 @@ export function registerHeads(program: Command): void {
         supporting: flags.supporting ? list(flags.supporting) : undefined,
         activation: flags.activation,
         pathway: flags.pathway ? list(flags.pathway).map((v) => parseInteger('--pathway', v, { min: 1 })) : undefined,
+        trainedOn: flags.trainedOn,
+        caution: flags.caution,
       });
       process.stdout.write(`added head ${flags.name} (${[...labels.keys()].join(', ')}); the package now has heads ${Object.keys(manifest.heads).join(', ')}\n`);
     });

@@ -28,6 +28,15 @@ async function taskIndex(model) {
     }
     return index;
 }
+/** What the package router reads for a prompt: its unit embedding, or the raw one (prompting.router.normalize false). */
+async function routerInput(model, encoder, prompt, unit) {
+    if (model.manifest.prompting.router.normalize !== false)
+        return unit;
+    if (!encoder.embedRaw) {
+        throw new UnisegError('TEXT_ENCODER_INVALID', `the router of ${model.dir} reads raw text embeddings, which a ${encoder.kind} text encoder does not give`, { dir: model.dir });
+    }
+    return (await encoder.embedRaw([prompt]))[0];
+}
 async function routerPathway(model, embedding) {
     const router = model.manifest.prompting.router;
     const [logits] = await model.parts.run(router.part, [{ data: embedding, dims: [1, embedding.length] }]);
@@ -112,7 +121,7 @@ async function resolveFully(model, prompt, options) {
             task = ranked[0].item;
             reason = 'similarity';
             if (task.route.kind === 'router')
-                chosen = await routerPathway(model, embedding);
+                chosen = await routerPathway(model, await routerInput(model, encoder, prompt, embedding));
         }
         else {
             reason = `name (similarity ${similarity.toFixed(3)} below ${threshold})`;

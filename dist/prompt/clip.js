@@ -92,6 +92,27 @@ export async function loadClipTextEncoder(dirArg, options = {}) {
         };
         const prepare = (prompt) => applyTemplate(template, preparePrompt(prompt));
         let closed = false;
+        const embedRaw = async (prompts) => {
+            if (closed)
+                throw new UnisegError('INVALID_ARGUMENT', `text encoder ${dir} is closed`);
+            const texts = prompts.map(prepare);
+            const rows = texts.map((text, i) => {
+                const t = tokenize(text);
+                if (t.truncated)
+                    options.onTruncate?.({ prompt: prompts[i], text, tokens: t.tokens, kept: t.ids.length });
+                return t.ids;
+            });
+            const out = [];
+            for (let start = 0; start < rows.length; start += batchSize) {
+                try {
+                    out.push(...(await run(rows.slice(start, start + batchSize))));
+                }
+                catch (e) {
+                    throw new UnisegError('INFERENCE_FAILED', `text encoder ${dir}: ${e.message}`, { dir }, { cause: e });
+                }
+            }
+            return out;
+        };
         return {
             kind: 'clip',
             dim,
@@ -100,28 +121,10 @@ export async function loadClipTextEncoder(dirArg, options = {}) {
             context,
             tokenize,
             prepare,
+            embedRaw,
             async embed(prompts) {
-                if (closed)
-                    throw new UnisegError('INVALID_ARGUMENT', `text encoder ${dir} is closed`);
-                const texts = prompts.map(prepare);
-                const rows = texts.map((text, i) => {
-                    const t = tokenize(text);
-                    if (t.truncated)
-                        options.onTruncate?.({ prompt: prompts[i], text, tokens: t.tokens, kept: t.ids.length });
-                    return t.ids;
-                });
-                const out = [];
-                for (let start = 0; start < rows.length; start += batchSize) {
-                    let vectors;
-                    try {
-                        vectors = await run(rows.slice(start, start + batchSize));
-                    }
-                    catch (e) {
-                        throw new UnisegError('INFERENCE_FAILED', `text encoder ${dir}: ${e.message}`, { dir }, { cause: e });
-                    }
-                    vectors.forEach((v, j) => out.push(l2normalize(v, `text encoder ${dir} ("${texts[start + j]}")`)));
-                }
-                return out;
+                const vectors = await embedRaw(prompts);
+                return vectors.map((v, i) => l2normalize(v, `text encoder ${dir} ("${prepare(prompts[i])}")`));
             },
             async close() {
                 if (closed)

@@ -78,6 +78,8 @@ export function cachedEncoder(encoder, options = {}) {
             }
             return out.map((v) => v.slice());
         },
+        // Uncached: only a raw-embedding router asks, once per prompt it routes.
+        ...(encoder.embedRaw ? { embedRaw: (prompts) => encoder.embedRaw(prompts) } : {}),
         stats: () => ({ hits, misses, size: lru.size, capacity }),
         async close() {
             lru.clear();

@@ -139,7 +139,19 @@ export const promptingSchema = z.object({
   /** A CLIP text model in the transformers.js layout, inside the package, and its prompt template. */
   textEncoder: z.object({ dir: relativeFile, template: z.string().default('{}') }).optional(),
   /** The router part: text embedding [1, D] → pathway logits [1, stages, K]. */
-  router: z.object({ part: name, input: name, output: name }).optional(),
+  router: z
+    .object({
+      part: name,
+      input: name,
+      output: name,
+      /**
+       * What the router reads: absent or true, the L2-normalised embedding (the one similarity
+       * uses); false, the text model's raw `text_embeds` (gCIS trained its routers on unnormalised
+       * open_clip embeddings, and a Linear router with a bias is not scale-invariant).
+       */
+      normalize: z.boolean().optional(),
+    })
+    .optional(),
   /** Below this cosine similarity to the nearest task, a prompt falls back to heads by name. */
   minSimilarity: z.number().min(-1).max(1).default(0.8),
 });

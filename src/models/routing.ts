@@ -11,6 +11,7 @@ import { logRefusal, logSelection, type SelectionLogger } from '../pathways/log.
 import { matchByName } from '../pathways/names.ts';
 import { suggestTasks } from '../pathways/suggest.ts';
 import { pathwayFromLogits, rankBySimilarity, type EmbeddedText } from '../pathways/select.ts';
+import type { CachedTextEncoder } from '../prompt/encoder.ts';
 import { preparePrompt } from '../prompt/normalize.ts';
 import type { Head, Task } from './manifest.ts';
 import type { Model } from './package.ts';
@@ -51,6 +52,15 @@ async function taskIndex(model: Model): Promise<EmbeddedText<Task>[] | null> {
     index.catch(() => indexes.delete(model));
   }
   return index;
+}
+
+/** What the package router reads for a prompt: its unit embedding, or the raw one (prompting.router.normalize false). */
+async function routerInput(model: Model, encoder: CachedTextEncoder, prompt: string, unit: Float32Array): Promise<Float32Array> {
+  if (model.manifest.prompting.router!.normalize !== false) return unit;
+  if (!encoder.embedRaw) {
+    throw new UnisegError('TEXT_ENCODER_INVALID', `the router of ${model.dir} reads raw text embeddings, which a ${encoder.kind} text encoder does not give`, { dir: model.dir });
+  }
+  return (await encoder.embedRaw([prompt]))[0];
 }
 
 async function routerPathway(model: Model, embedding: Float32Array): Promise<number[]> {
@@ -139,7 +149,7 @@ async function resolveFully(model: Model, prompt: string, options: ResolveOption
     if (similarity >= threshold) {
       task = ranked[0].item;
       reason = 'similarity';
-      if (task.route.kind === 'router') chosen = await routerPathway(model, embedding);
+      if (task.route.kind === 'router') chosen = await routerPathway(model, await routerInput(model, encoder, prompt, embedding));
     } else {
       reason = `name (similarity ${similarity.toFixed(3)} below ${threshold})`;
     }

@@ -53,6 +53,8 @@ export interface ClipTextEncoder extends PromptEncoder {
   readonly context: number;
   /** Raw text (no normalisation, no template) → ids as the model receives them. */
   tokenize(text: string): TokenizedText;
+  /** `text_embeds` as the model computes them (prompt normalised and templated, not L2-normalised). */
+  embedRaw(prompts: string[]): Promise<Float32Array[]>;
 }
 
 /** The template of the CLIP-driven universal segmentation models. */
@@ -132,6 +134,24 @@ export async function loadClipTextEncoder(dirArg: string, options: ClipEncoderOp
     };
     const prepare = (prompt: string) => applyTemplate(template, preparePrompt(prompt));
     let closed = false;
+    const embedRaw = async (prompts: string[]): Promise<Float32Array[]> => {
+      if (closed) throw new UnisegError('INVALID_ARGUMENT', `text encoder ${dir} is closed`);
+      const texts = prompts.map(prepare);
+      const rows = texts.map((text, i) => {
+        const t = tokenize(text);
+        if (t.truncated) options.onTruncate?.({ prompt: prompts[i], text, tokens: t.tokens, kept: t.ids.length });
+        return t.ids;
+      });
+      const out: Float32Array[] = [];
+      for (let start = 0; start < rows.length; start += batchSize) {
+        try {
+          out.push(...(await run(rows.slice(start, start + batchSize))));
+        } catch (e) {
+          throw new UnisegError('INFERENCE_FAILED', `text encoder ${dir}: ${(e as Error).message}`, { dir }, { cause: e });
+        }
+      }
+      return out;
+    };
 
     return {
       kind: 'clip',
@@ -141,25 +161,10 @@ export async function loadClipTextEncoder(dirArg: string, options: ClipEncoderOp
       context,
       tokenize,
       prepare,
+      embedRaw,
       async embed(prompts) {
-        if (closed) throw new UnisegError('INVALID_ARGUMENT', `text encoder ${dir} is closed`);
-        const texts = prompts.map(prepare);
-        const rows = texts.map((text, i) => {
-          const t = tokenize(text);
-          if (t.truncated) options.onTruncate?.({ prompt: prompts[i], text, tokens: t.tokens, kept: t.ids.length });
-          return t.ids;
-        });
-        const out: Float32Array[] = [];
-        for (let start = 0; start < rows.length; start += batchSize) {
-          let vectors: Float32Array[];
-          try {
-            vectors = await run(rows.slice(start, start + batchSize));
-          } catch (e) {
-            throw new UnisegError('INFERENCE_FAILED', `text encoder ${dir}: ${(e as Error).message}`, { dir }, { cause: e });
-          }
-          vectors.forEach((v, j) => out.push(l2normalize(v, `text encoder ${dir} ("${texts[start + j]}")`)));
-        }
-        return out;
+        const vectors = await embedRaw(prompts);
+        return vectors.map((v, i) => l2normalize(v, `text encoder ${dir} ("${prepare(prompts[i])}")`));
       },
       async close() {
         if (closed) return;

@@ -21,6 +21,12 @@ export interface PromptEncoder {
   prepare(prompt: string): string;
   /** One L2-normalised vector per prompt, in order; PROMPT_EMPTY if any prompt is empty. */
   embed(prompts: string[]): Promise<Float32Array[]>;
+  /**
+   * The model's own vectors before L2 normalisation, for a router trained on them (gCIS feeds its
+   * routers open_clip's unnormalised `encode_text`). Only encoders whose vectors have a meaningful
+   * length (CLIP) have it.
+   */
+  embedRaw?(prompts: string[]): Promise<Float32Array[]>;
   /** Releases the model; the encoder must not be used afterwards. */
   close(): Promise<void>;
 }
@@ -110,6 +116,8 @@ export function cachedEncoder(encoder: PromptEncoder, options: { size?: number }
       }
       return out.map((v) => (v as Float32Array).slice());
     },
+    // Uncached: only a raw-embedding router asks, once per prompt it routes.
+    ...(encoder.embedRaw ? { embedRaw: (prompts: string[]) => encoder.embedRaw!(prompts) } : {}),
     stats: () => ({ hits, misses, size: lru.size, capacity }),
     async close() {
       lru.clear();

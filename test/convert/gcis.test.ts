@@ -51,7 +51,7 @@ describe('uniseg convert gcis', { timeout: 600_000 }, () => {
     expect(m.stages.map((s) => s.name)).toEqual(['decoder10', 'decoder5', 'decoder4', 'decoder3', 'decoder2', 'decoder1', 'out']);
     // Every alternative is reachable by the fixture's routers (a linear programme per position).
     expect(m.stages.map((s) => s.alternatives.length)).toEqual([3, 3, 3, 3, 3, 3, 3]);
-    expect(m.prompting.router).toEqual({ part: 'router', input: 'text_embedding', output: 'pathway_logits' });
+    expect(m.prompting.router).toEqual({ part: 'router', input: 'text_embedding', output: 'pathway_logits', normalize: false });
     expect(m.tasks.map((t) => [t.prompt, t.route])).toEqual(prompts.map((p) => [p.prompt, { kind: 'router', pathway: p.path_selection }]));
     expect(m.origin).toMatchObject({ kind: 'gcis', files: [{ path: 'model.pt' }, { path: 'prompts.npy' }, { path: 'prompts.json' }] });
     for (const part of Object.values(m.parts)) expect(part.sha256).toMatch(/^[0-9a-f]{64}$/);

@@ -67,6 +67,16 @@ describe('manifest validation', () => {
     expect(m.heads.A.supporting).toEqual([]);
   });
 
+  it('reads prompting.router.normalize (absent: unit embeddings) and refuses a non-boolean', () => {
+    const m = pathwayManifest();
+    m.parts.router = { file: 'r.onnx', inputs: ['text_embedding'], outputs: ['pathway_logits'] };
+    m.prompting = { router: { part: 'router', input: 'text_embedding', output: 'pathway_logits' } };
+    expect(parseManifest(m, 'model.json').prompting.router?.normalize).toBeUndefined();
+    m.prompting.router!.normalize = false;
+    expect(parseManifest(m, 'model.json').prompting.router?.normalize).toBe(false);
+    expectManifestError({ ...m, prompting: { router: { ...m.prompting.router, normalize: 'no' } } }, 'prompting.router.normalize', /boolean/);
+  });
+
   it('names the field of a pathway index out of range', () => {
     const m = pathwayManifest();
     m.tasks[0].route = { kind: 'pathway', pathway: [1, 3] };

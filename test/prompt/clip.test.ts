@@ -68,6 +68,14 @@ describe('CLIP text encoder (tiny fixture)', () => {
     expect(worst).toBeLessThan(1e-5);
   });
 
+  it("embedRaw gives the torch model's text_embeds before normalisation (what a gCIS router reads)", async () => {
+    const raw = await encoder.embedRaw(EXPECTED.cases.map((c) => c.prompt));
+    EXPECTED.cases.forEach((c, i) => {
+      const scale = Math.max(...c.text_embeds.map(Math.abs));
+      expect(maxAbsDiff(raw[i], Float32Array.from(c.text_embeds)) / scale, c.prompt).toBeLessThan(1e-5);
+    });
+  });
+
   it('truncates a prompt longer than the context, keeps <|endoftext|> last and reports it', async () => {
     truncations.length = 0;
     const long = EXPECTED.cases.find((c) => c.truncated)!;

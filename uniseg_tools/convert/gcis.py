@@ -4,6 +4,10 @@
     # text embeddings of its prompts ([P, 512] float32 rows + their texts)
     python3 -m uniseg_tools convert gcis runs/x/model.pt --prompt-embeddings E.npy --prompt-texts E.json -o DIR
 
+    # the same checkpoint with a CLIP text model (transformers.js layout) that embeds the prompts
+    # and goes into the package, so `uniseg resolve TEXT` routes any prompt as gCIS would
+    python3 -m uniseg_tools convert gcis runs/x/model.pt --text-encoder CLIP_DIR --task-names "liver,left kidney" -o DIR
+
     # released trimmed single-task files (SwinSingle params.pth), one task name each
     python3 -m uniseg_tools convert gcis liver.pth kidney.pth --task-names "liver,left kidney" -o DIR
 
@@ -13,7 +17,8 @@ Stages: read the checkpoints (``module.`` prefixes, CUDA storage tags, numpy sca
 
 A pathway checkpoint keeps every alternative its router can pick for some embedding (a linear
 programme per position, ``gcis_parts.reachable``), and the routers become the package router; each
-prompt's task documents the pathway gCIS's eval routing picks for its embedding. Trimmed files
+prompt's task documents the pathway gCIS's eval routing picks for its embedding (with
+``--text-encoder``, the embedding the engine computes: ``gcis_text``). Trimmed files
 must share the encoder (checked by weight hash; the upsampling steps too); their routed blocks are
 deduplicated by hash into stage alternatives and each task gets a fixed pathway. Facts and
 measured differences: docs/convert.md, "gCIS".
@@ -22,7 +27,6 @@ measured differences: docs/convert.md, "gCIS".
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import time
@@ -46,6 +50,7 @@ from uniseg_tools.convert.common import (
     write_manifest,
 )
 from uniseg_tools.convert.gcis_parts import ROUTER_INPUT, ROUTER_OUTPUT, gcis_parts, reachable, stack_router, state_hash
+from uniseg_tools.convert.gcis_text import add_text_encoder, check_dims, check_resolution, embed_prompts, read_texts
 from uniseg_tools.convert.monai import parse_ints, parse_intensity, parse_orientation, parse_triple
 from uniseg_tools.nets.gcis import POSITIONS, GcisWeights, route, router_margins, split_state, swin_config
 from uniseg_tools.nets.parts import LOGITS, export_parts
@@ -80,17 +85,7 @@ def read_prompts(npy: str, texts_json: str) -> Tuple[torch.Tensor, List[str]]:
         raise ConvertError(f'not a readable .npy array: {e}', file=npy) from e
     if emb.ndim != 2:
         raise ConvertError(f'expected a [prompts, dim] array; got shape {list(emb.shape)}', file=npy)
-    try:
-        with open(texts_json) as f:
-            doc = json.load(f)
-    except (OSError, ValueError) as e:
-        raise ConvertError(f'not valid JSON: {e}', file=texts_json) from e
-    if isinstance(doc, dict) and isinstance(doc.get('prompts'), list):
-        pairs = [(int(p.get('row_in_prompts_npy', p.get('index', i))), str(p['text'])) for i, p in enumerate(doc['prompts'])]
-    elif isinstance(doc, list) and all(isinstance(t, str) for t in doc):
-        pairs = list(enumerate(doc))
-    else:
-        raise ConvertError('expected a JSON list of prompt texts or {"prompts": [{"text": ..., "row_in_prompts_npy": ...}]}', file=texts_json)
+    pairs = read_texts(texts_json)
     bad = [r for r, _ in pairs if not 0 <= r < emb.shape[0]]
     if bad or not pairs:
         raise ConvertError(f'{len(pairs)} texts for {emb.shape[0]} embedding rows (rows out of range: {bad})', file=texts_json)
@@ -154,33 +149,49 @@ def convert(args: argparse.Namespace, say: Callable[[str], None] = print) -> dic
         raise UsageError(f'--roi {args.roi}: the Swin encoder needs window sizes divisible by {SIZE_MULTIPLE}')
     if args.merge not in MERGE_OFFSETS:
         raise UsageError(f'--merge {args.merge!r}: expected one of {sorted(MERGE_OFFSETS)}')
-    routed = args.prompt_embeddings is not None or args.prompt_texts is not None
-    if routed and (args.prompt_embeddings is None or args.prompt_texts is None):
+    embedded = args.text_encoder is not None
+    routed = embedded or args.prompt_embeddings is not None or args.prompt_texts is not None
+    if embedded:
+        if args.prompt_embeddings is not None:
+            raise UsageError('--text-encoder computes the prompt embeddings; drop --prompt-embeddings (or --text-encoder)')
+        if (args.prompt_texts is None) == (not args.task_names):
+            raise UsageError('--text-encoder takes the prompts from --prompt-texts E.json or from --task-names "a,b" (one of the two)')
+    elif routed and (args.prompt_embeddings is None or args.prompt_texts is None):
         raise UsageError('--prompt-embeddings and --prompt-texts go together')
-    if routed and args.task_names:
+    elif routed and args.task_names:
         raise UsageError('--task-names is for trimmed single-task files; a pathway checkpoint takes --prompt-embeddings/--prompt-texts')
     if routed and len(args.sources) != 1:
         raise UsageError(f'a pathway checkpoint is converted alone; got {len(args.sources)} files')
     if not routed and not args.task_names:
-        raise UsageError('trimmed single-task files need --task-names "name,name,..." (one per file); a pathway checkpoint needs --prompt-embeddings and --prompt-texts')
+        raise UsageError('trimmed single-task files need --task-names "name,name,..." (one per file); a pathway checkpoint needs --prompt-embeddings and --prompt-texts, or --text-encoder')
 
+    embeddings: Optional[torch.Tensor] = None
+    if embedded:
+        texts = [t for _, t in read_texts(args.prompt_texts)] if args.prompt_texts else [n.strip() for n in args.task_names.split(',') if n.strip()]
+        if not texts:
+            raise UsageError('--text-encoder: no prompt texts given')
+        embeddings = embed_prompts(args.text_encoder, texts)
+        say(f'text model {args.text_encoder}: {len(texts)} prompts embedded by the engine (no template, not normalised: {embeddings.shape[1]} dimensions)')
     sources = [(p, read_gcis(p)) for p in args.sources]
     for path, w in sources:
         ap = bool(w.routers)
         if routed and not ap:
-            raise ConvertError('a trimmed single-task checkpoint (SwinSingle) has no router: list it with --task-names instead', file=path)
+            hint = '--text-encoder is for a pathway checkpoint (SwinAP)' if embedded else 'list it with --task-names instead'
+            raise ConvertError(f'a trimmed single-task checkpoint (SwinSingle) has no router: {hint}', file=path)
         if not routed and ap:
-            raise ConvertError('a pathway checkpoint (SwinAP, with prompt routers) needs --prompt-embeddings and --prompt-texts', file=path)
+            raise ConvertError('a pathway checkpoint (SwinAP, with prompt routers) needs --prompt-embeddings and --prompt-texts, or --text-encoder', file=path)
     cfg = swin_config(sources[0][1].shared)
     out_channels = int(next(iter(sources[0][1].blocks['out'][0].values())).shape[0])
     say(f'gCIS {"SwinAP" if routed else "SwinSingle"}: feature {cfg.feature_size}, depths {",".join(map(str, cfg.depths))}, heads {",".join(map(str, cfg.num_heads))}, window {cfg.window_size}, {out_channels} output channels')
 
     router = None
-    embeddings = None
     training: dict = {}
     if routed:
         path, w = sources[0]
-        embeddings, texts = read_prompts(args.prompt_embeddings, args.prompt_texts)
+        if embedded:
+            check_dims(embeddings, w.routers['out'][0], args.text_encoder)
+        else:
+            embeddings, texts = read_prompts(args.prompt_embeddings, args.prompt_texts)
         dim = int(w.routers['out'][0].shape[1])
         if embeddings.shape[1] != dim:
             raise ConvertError(f'embeddings have {embeddings.shape[1]} dimensions; the routers take {dim} (prompt_router.weight {list(w.routers["out"][0].shape)})', file=args.prompt_embeddings)
@@ -203,7 +214,7 @@ def convert(args: argparse.Namespace, say: Callable[[str], None] = print) -> dic
             tasks.append(task_entry(name, text, {'kind': 'router', 'pathway': pathway}, out_channels))
             training.setdefault('prompts', []).append({'text': text, 'task': name, 'gcisPathSelection': [k + 1 for k in gcis_path], 'pathway': pathway, 'minRouterMargin': min(margins)})
         training['kept'] = {p: [k + 1 for k in kept[p]] for p in POSITIONS}
-        origin_files = [path, args.prompt_embeddings, args.prompt_texts]
+        origin_files = [path, *(f for f in (args.prompt_embeddings, args.prompt_texts) if f)]
     else:
         names_given = [n.strip() for n in args.task_names.split(',') if n.strip()]
         if len(names_given) != len(sources):
@@ -253,10 +264,16 @@ def convert(args: argparse.Namespace, say: Callable[[str], None] = print) -> dic
             },
         }
         if routed:
-            manifest['prompting'] = {'router': {'part': 'router', 'input': ROUTER_INPUT, 'output': ROUTER_OUTPUT}, 'minSimilarity': 0.8}
+            # gCIS's routers read the unnormalised text embedding.
+            manifest['prompting'] = {'router': {'part': 'router', 'input': ROUTER_INPUT, 'output': ROUTER_OUTPUT, 'normalize': False}, 'minSimilarity': 0.8}
+        if embedded:
+            manifest['prompting']['textEncoder'] = add_text_encoder(args.text_encoder, tmp)
         write_manifest(tmp, manifest)
         listing = engine_check(tmp)
         say(f'the engine reads the package: {len(listing.get("tasks", []))} tasks, {len(sections["stages"])} stages')
+        if embedded:
+            check_resolution(tmp, tasks)
+            say(f'the engine resolves every prompt to its task and recorded pathway with the package\'s text model')
     say(f'wrote {os.path.abspath(args.output)} in {time.time() - started:.0f} s')
     return manifest
 
@@ -268,7 +285,8 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group('tasks')
     g.add_argument('--prompt-embeddings', metavar='E.npy', help='[P, D] float32 text embeddings of the prompts (gCIS: open_clip ViT-B-32-quickgelu encode_text, unnormalised)')
     g.add_argument('--prompt-texts', metavar='E.json', help='the text of each row: a JSON list, or {"prompts": [{"text", "row_in_prompts_npy"}]}')
-    g.add_argument('--task-names', metavar='"a,b"', help='trimmed files: one task name (its prompt) per file, in order')
+    g.add_argument('--text-encoder', metavar='DIR', help='a CLIP text model in the transformers.js layout (config.json, tokenizer.json, tokenizer_config.json, onnx/text_model.onnx) whose embedding length is the routers\' (gCIS: 512): the engine embeds the prompts of --prompt-texts or --task-names with it (no template, not normalised, as gCIS does) and it goes into the package, so `uniseg resolve TEXT` routes any prompt')
+    g.add_argument('--task-names', metavar='"a,b"', help='trimmed files: one task name (its prompt) per file, in order; with --text-encoder: the prompts')
     g = p.add_argument_group('network (not in the weights)')
     g.add_argument('--merge', default='merging-legacy', help='Swin patch-merging order: merging-legacy = MONAI 0.9.x, which gCIS pins (default); merging for MONAI >= 1.0 training')
     g.add_argument('--no-normalize', action='store_true', help='the network was built with normalize=False')

@@ -59,13 +59,14 @@ def task_texts(task: dict) -> List[str]:
     return out
 
 
-def embed(texts: Sequence[str], text_dir: str, template: str) -> Tuple[np.ndarray, List[str]]:
-    """Unit embeddings [N, D] and prepared texts, computed by the engine's CLIP encoder."""
+def embed(texts: Sequence[str], text_dir: str, template: str, raw: bool = False) -> Tuple[np.ndarray, List[str]]:
+    """Unit embeddings [N, D] (``raw``: the model's text_embeds before L2 normalisation) and
+    prepared texts, computed by the engine's CLIP encoder."""
     with tempfile.TemporaryDirectory(prefix='uniseg-embed-') as tmp:
         src, dst = os.path.join(tmp, 'in.json'), os.path.join(tmp, 'out.json')
         with open(src, 'w') as f:
             json.dump(list(texts), f)
-        proc = run_tsx('embed_texts.ts', ['--text', text_dir, '--template', template, src, dst], capture=True)
+        proc = run_tsx('embed_texts.ts', ['--text', text_dir, '--template', template, *(['--raw'] if raw else []), src, dst], capture=True)
         if proc.returncode != 0:
             raise RuntimeError(f'scripts/embed_texts.ts failed: {proc.stderr.strip()}')
         with open(dst) as f:

@@ -20,6 +20,7 @@ The conversion is exact only for weights that already are fp16 values: call
 from __future__ import annotations
 
 import io
+import json
 import os
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -44,6 +45,16 @@ def round_fp16_(module: nn.Module) -> int:
             t.data = t.data.half().float()
             n += 1
     return n
+
+
+def read_manifest(pkg_dir: str) -> dict:
+    """A package's ``model.json`` as JSON; ``ValueError`` naming the file when it cannot be read."""
+    path = os.path.join(pkg_dir, 'model.json')
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except (OSError, ValueError) as err:
+        raise ValueError(f'{path}: cannot read the manifest ({err})') from err
 
 
 def _check_flat(graph: onnx.GraphProto) -> None:

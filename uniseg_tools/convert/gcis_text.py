@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from typing import List, Sequence, Tuple
 
 import numpy as np
@@ -21,7 +20,7 @@ import torch
 
 from uniseg_tools.convert.common import ConvertError
 from uniseg_tools.export_demo.manifest import copy_text_encoder
-from uniseg_tools.export_demo.node import run_tsx
+from uniseg_tools.export_demo.node import EngineResolveError, engine_resolve
 from uniseg_tools.export_demo.router import embed
 
 #: gCIS embeds the bare prompt.
@@ -78,16 +77,10 @@ def check_resolution(package: str, tasks: Sequence[dict]) -> List[dict]:
     """Every task's prompt, resolved by the engine on the written package (its text model, nearest-
     task rule and router, as ``uniseg resolve`` runs them), must give that task and its recorded
     pathway."""
-    texts = [t['prompt'] for t in tasks]
-    with tempfile.TemporaryDirectory(prefix='uniseg-gcis-resolve-') as tmp:
-        src, dst = os.path.join(tmp, 'in.json'), os.path.join(tmp, 'out.json')
-        with open(src, 'w') as f:
-            json.dump(texts, f)
-        proc = run_tsx('embed_texts.ts', ['--model', package, src, dst], capture=True)
-        if proc.returncode != 0:
-            raise ConvertError(f'the engine cannot resolve prompts with the package: {proc.stderr.strip()}')
-        with open(dst) as f:
-            resolutions = json.load(f)['resolutions']
+    try:
+        resolutions = engine_resolve(package, [t['prompt'] for t in tasks])
+    except EngineResolveError as e:
+        raise ConvertError(f'the engine cannot resolve prompts with the package: {e}') from e
     for task, r in zip(tasks, resolutions):
         want = task['route']['pathway']
         if r.get('task') != task['name'] or r.get('pathway') != want:

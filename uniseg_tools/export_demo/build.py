@@ -26,7 +26,7 @@ import torch
 
 from ..package_io import export_model_proto, round_fp16_, write_part
 from . import manifest as M
-from .node import run_tsx
+from .node import EngineResolveError, engine_resolve
 from .parity import parity_table, run_check, write_check_dir
 from .keep_heads import KeepHeadsError, keep_heads
 from .heads import check_shared, head_manifest, head_package_parts, head_pathway, head_tasks, heads_record, load_heads
@@ -284,15 +284,10 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
 def engine_check(pkg: str, targets: Dict[str, str], pathways: Dict[str, List[int]], say: Callable[[str], None]) -> dict:
     """Loads the written package with the engine and resolves every distillation text."""
     texts = sorted(targets)
-    with tempfile.TemporaryDirectory(prefix='uniseg-resolve-') as tmp:
-        src, dst = os.path.join(tmp, 'in.json'), os.path.join(tmp, 'out.json')
-        with open(src, 'w') as f:
-            json.dump(texts, f)
-        proc = run_tsx('embed_texts.ts', ['--model', pkg, src, dst], capture=True)
-        if proc.returncode != 0:
-            raise ExportError(f'the engine cannot load the package: {proc.stderr.strip()}')
-        with open(dst) as f:
-            res = json.load(f)['resolutions']
+    try:
+        res = engine_resolve(pkg, texts)
+    except EngineResolveError as e:
+        raise ExportError(f'the engine cannot load the package: {e}') from e
     bad = []
     for text, r in zip(texts, res):
         want = (targets[text], pathways[targets[text]])

@@ -12,14 +12,13 @@ head keeps its SHA-256.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from typing import Callable, Dict, List, Tuple
 
 import torch
 
-from ..package_io import read_part_state
+from ..package_io import read_manifest, read_part_state
 
 
 class KeepHeadsError(ValueError):
@@ -34,12 +33,10 @@ def _same_weights(a: str, b: str) -> bool:
 def keep_heads(old_dir: str, new_dir: str, new_parts: Dict[str, dict], new_stages: List[dict], say: Callable[[str], None] = print) -> Tuple[Dict[str, dict], Dict[str, dict], List[dict], dict]:
     """Copies ``old_dir``'s heads into ``new_dir`` (the package being written, whose parts are
     ``new_parts`` / ``new_stages``). Returns (part entries, head entries, head tasks, record)."""
-    path = os.path.join(old_dir, 'model.json')
     try:
-        with open(path) as f:
-            old = json.load(f)
-    except (OSError, ValueError) as e:
-        raise KeepHeadsError(f'--keep-heads {old_dir}: cannot read model.json ({e})') from e
+        old = read_manifest(old_dir)
+    except ValueError as e:
+        raise KeepHeadsError(f'--keep-heads: {e}') from e
     heads = old.get('heads') or {}
     if not heads:
         raise KeepHeadsError(f'--keep-heads {old_dir}: the package has no heads')

@@ -5,7 +5,7 @@
 #   bash uniseg_tools/recipes/demo_universal.sh [RUN_DIR]    # default RUN_DIR: .cache/universal-run
 #
 # Every phase resumes from its checkpoint (stop and start the script at will; finished phases are
-# skipped). STEPS (default 1200) sets the length of the pathways phase; THREADS the torch threads;
+# skipped). STEPS (default 1000) sets the length of the pathways phase; THREADS the torch threads;
 # DEVICE (default auto) puts training on a GPU when there is one.
 #
 # A. Caches: the OpenKBP CTs on the model grid (RAS, 3 mm, cropped to the body; which OARs each
@@ -35,31 +35,32 @@ cd "$(dirname "$0")/../.."
 PY=/usr/bin/python3
 RUN=${1:-.cache/universal-run}
 OPENKBP=${OPENKBP:-../shared/data/openkbp}
-STEPS=${STEPS:-1200}
+STEPS=${STEPS:-1000}
 HEAD_STEPS=${HEAD_STEPS:-300}
 THREADS=${THREADS:-2}
 DEVICE=${DEVICE:-auto}
+PHANTOM_DEMO_REV=${PHANTOM_DEMO_REV:-ca17352}
 mkdir -p "$RUN"
+step_of() { [ -f "$1/summary.json" ] && $PY -c "import json,sys;print(json.load(open(sys.argv[1]))['step'])" "$1/summary.json" || echo 0; }
 
 # A. caches (about 10 min for OpenKBP, 5 for the phantoms, on 2 free cores)
 $PY -m uniseg_tools openkbp-cache --src "$OPENKBP" --out "$RUN/openkbp-3mm"
 $PY -m uniseg_tools train --cache "$RUN/phantoms-3mm" --cases 20 --val-seeds '' --cache-only
 
-# B. pathways
+# B. pathways, from the phantom-only package as committed before this recipe first ran (git, so a
+#    replay starts where the shipped run started; its heads are carried over in E). The shipped run
+#    went to step 100 on a 1200-step schedule, then on to the end on a 1000-step one (fitted into
+#    one working session); --stop-at 100 then --steps 1000 replays exactly that.
+[ -f "$RUN/phantom-demo/model.json" ] || { mkdir -p "$RUN/phantom-demo" && git archive "$PHANTOM_DEMO_REV" models/demo | tar -x -C "$RUN/phantom-demo" --strip-components 2; }
 TASKS=liver,spleen,kidney_left,kidney_right,aorta,lungs,vertebrae,liver_tumor,kidney_tumor,brainstem,spinal_cord,parotid_left,parotid_right,mandible,esophagus
-if [ -f "$RUN/pathways/last.pt" ]; then
-  $PY -m uniseg_tools train --resume "$RUN/pathways/last.pt" --threads "$THREADS" --device "$DEVICE"
-else
-  $PY -m uniseg_tools train --out "$RUN/pathways" --cache "$RUN/phantoms-3mm" --cases 20 --val-seeds '' \
+[ "$(step_of "$RUN/pathways")" -ge 100 ] || $PY -m uniseg_tools train --out "$RUN/pathways" --cache "$RUN/phantoms-3mm" --cases 20 --val-seeds '' \
     --real-cache "$RUN/openkbp-3mm" --real-weight 0.7 --real-val 3 --spatial-p 0.3 --flip-lr 0.5 \
-    --init-from models/demo --pin-pathways --freeze-bottleneck --tasks "$TASKS" \
+    --init-from "$RUN/phantom-demo" --pin-pathways --freeze-bottleneck --tasks "$TASKS" \
     --pin brainstem=1,2,1,1,1,1,1 --pin spinal_cord=1,2,1,2,2,2,1 --pin parotid_left=1,3,2,3,3,3,4 \
     --pin parotid_right=1,3,2,4,4,1,4 --pin mandible=1,4,2,1,2,3,1 --pin esophagus=1,4,1,3,4,2,4 \
-    --steps "$STEPS" --lr 3e-4 --warmup 50 --ema-decay 0.997 --val-every 400 --seed 0 \
+    --steps 1200 --stop-at 100 --lr 3e-4 --warmup 50 --ema-decay 0.997 --val-every 400 --seed 0 \
     --threads "$THREADS" --device "$DEVICE"
-fi
-
-step_of() { [ -f "$1/summary.json" ] && $PY -c "import json,sys;print(json.load(open(sys.argv[1]))['step'])" "$1/summary.json" || echo 0; }
+[ "$(step_of "$RUN/pathways")" -ge "$STEPS" ] || $PY -m uniseg_tools train --resume "$RUN/pathways/last.pt" --steps "$STEPS" --threads "$THREADS" --device "$DEVICE"
 
 # C. larynx head
 if [ "$(step_of "$RUN/larynx")" -lt "$HEAD_STEPS" ]; then
@@ -79,11 +80,8 @@ fi
 
 # E. export, heads
 cp models/demo/README.md "$RUN/demo-README.md"
-rm -rf "$RUN/previous-demo" && cp -r models/demo "$RUN/previous-demo"
-# a re-run: the larynx head of an earlier run is replaced, not carried
-if grep -q '"Larynx"' "$RUN/previous-demo/model.json"; then node bin/uniseg.mjs heads remove Larynx --model "$RUN/previous-demo"; fi
 $PY -m uniseg_tools export --ckpt "$RUN/pathways/last.pt" --text "$RUN/text" --min-similarity 0.68 \
-  --keep-heads "$RUN/previous-demo" --out models/demo --force --report "$RUN/export-report.json"
+  --keep-heads "$RUN/phantom-demo" --out models/demo --force --report "$RUN/export-report.json"
 $PY -m uniseg_tools export-head --heads "$RUN/larynx/last.pt" --head Larynx --package models/demo -o "$RUN/larynx.onnx"
 node bin/uniseg.mjs heads add --model models/demo --name Larynx --onnx "$RUN/larynx.onnx" --labels 1=larynx \
   --trained-on 'real head-and-neck planning CTs (OpenKBP training patients with a larynx contour) with clinical contours; not a clinical device'

@@ -12,14 +12,13 @@ to them begin from trained blocks rather than from noise.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Dict, List
 
 import torch
 
 from ..nets.swin_unetr import POSITION_NAMES
-from ..package_io import read_part_state
+from ..package_io import read_manifest, read_part_state
 from .checkpoint import FORMAT, save
 
 
@@ -65,10 +64,9 @@ def fill_dropped(state: Dict[str, torch.Tensor], k: int) -> List[str]:
 def checkpoint_from_package(pkg_dir: str) -> dict:
     path = os.path.join(pkg_dir, 'model.json')
     try:
-        with open(path) as f:
-            manifest = json.load(f)
-    except (OSError, ValueError) as err:
-        raise PackageInitError(f'{path}: cannot read the manifest ({err})') from err
+        manifest = read_manifest(pkg_dir)
+    except ValueError as err:
+        raise PackageInitError(str(err)) from err
     record = manifest.get('training') or {}
     if record.get('network', {}).get('class', '').split('.')[-1] != 'PathwayNet' or 'parts' not in record:
         raise PackageInitError(f'{path}: field "training" does not describe a PathwayNet training run (exported by `uniseg_tools export`)')

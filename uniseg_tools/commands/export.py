@@ -20,12 +20,12 @@ from uniseg_tools.export_demo.build import DEFAULT_TEMPLATE, ExportError, Option
 from uniseg_tools.export_demo.node import REPO_ROOT  # noqa: E402
 
 
-def parse_aliases(values):
+def parse_aliases(values, option='--alias'):
     out = {}
     for v in values or []:
         task, eq, text = v.partition('=')
         if not eq or not task.strip() or not text.strip():
-            raise argparse.ArgumentTypeError(f'bad --alias {v!r}; expected TASK=TEXT')
+            raise argparse.ArgumentTypeError(f'bad {option} {v!r}; expected TASK=TEXT')
         out.setdefault(task.strip(), []).append(text.strip())
     return out
 
@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--max-mb', type=float, default=25.0, help='refuse a package larger than this (default 25 MB)')
     p.add_argument('--threads', type=int, default=2, help='onnxruntime threads for the parity check')
     p.add_argument('--work', help='keep the parity tensors and ONNX timing copies in this directory')
+    p.add_argument('--caution', action='append', metavar='TASK=TEXT', help='what TASK is not for, recorded in its manifest entry and shown by '
+                   '`uniseg pathways` (repeatable; e.g. a task validation showed unusable)')
     p.add_argument('--keep-heads', metavar='PKG', help='copy the clNet heads of package PKG (e.g. the models/demo being replaced) unchanged; refused unless '
                    'this checkpoint\'s encoder and the bottleneck they read are bit-identical to PKG\'s (train with --freeze-bottleneck)')
     p.add_argument('--heads', help='clNet heads checkpoint trained on this gCIS checkpoint (train_demo.py --mode heads --shared-bottleneck ALT --init-from CKPT)')
@@ -63,6 +65,7 @@ def main(argv=None) -> int:
     quiet_export_warnings()
     try:
         aliases = parse_aliases(args.alias)
+        cautions = {k: ' '.join(v) for k, v in parse_aliases(args.caution, '--caution').items()}
     except argparse.ArgumentTypeError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
@@ -73,6 +76,7 @@ def main(argv=None) -> int:
         min_similarity=args.min_similarity,
         template=args.template,
         aliases=aliases,
+        cautions=cautions,
         fp16=not args.no_fp16,
         parity=not args.skip_parity,
         tolerance=args.tolerance,

@@ -45,6 +45,8 @@ class Options:
     min_similarity: float = 0.8
     template: str = DEFAULT_TEMPLATE
     aliases: Dict[str, List[str]] = field(default_factory=dict)
+    #: task name → a caution recorded in its manifest entry (replaces the default one)
+    cautions: Dict[str, str] = field(default_factory=dict)
     fp16: bool = True
     parity: bool = True
     tolerance: float = 1e-4
@@ -147,10 +149,11 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
             say(f'  wrote {p.name + ".onnx":<18} {p.written["file_bytes"] / 1e6:7.2f} MB ({p.written["converted"]} fp16 tensors, {p.written["kept_fp32"]} fp32 left)')
 
         # -- router -------------------------------------------------------------------------
-        unknown = sorted(set(opts.aliases) - {t.name for t in src.tasks})
-        if unknown:
-            raise ExportError(f'--alias for unknown task(s) {unknown}; tasks: {[t.name for t in src.tasks]}')
-        tasks = M.task_entries(src, opts.aliases)
+        for option, given in (('--alias', opts.aliases), ('--caution', opts.cautions)):
+            unknown = sorted(set(given) - {t.name for t in src.tasks})
+            if unknown:
+                raise ExportError(f'{option} for unknown task(s) {unknown}; tasks: {[t.name for t in src.tasks]}')
+        tasks = M.task_entries(src, opts.aliases, opts.cautions)
         texts = sorted({x for t in tasks for x in task_texts(t)})
         # The package's own copy of the text encoder (fp16-stored like the parts) embeds the
         # router's distillation texts, so the router learns the embeddings users will get.

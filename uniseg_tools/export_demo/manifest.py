@@ -56,7 +56,7 @@ def provenance(task_name: str, config: dict) -> dict:
     return {'trainedOn': 'synthetic CT phantoms only', 'caution': PHANTOM_CAUTION}
 
 
-def task_entries(src: Source, aliases: Dict[str, List[str]]) -> List[dict]:
+def task_entries(src: Source, aliases: Dict[str, List[str]], cautions: Dict[str, str] = None) -> List[dict]:
     """Manifest tasks in checkpoint order: softmax over the 2 logits, label on channel 1 (the
     training rule ``p1 > p0``: the engine's argmax takes channel 0 on ties)."""
     out = []
@@ -73,6 +73,7 @@ def task_entries(src: Source, aliases: Dict[str, List[str]]) -> List[dict]:
                 'activation': 'softmax',
                 'threshold': 0.5,
                 **provenance(t.name, src.config),
+                **({'caution': cautions[t.name]} if t.name in (cautions or {}) else {}),
             }
         )
     return out

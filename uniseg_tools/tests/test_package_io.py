@@ -210,6 +210,19 @@ class ExportDemoRefusesBadCheckpoints(unittest.TestCase):
                 export(Options(ckpt=foreign, text=tmp, out=out), say=lambda _: None)
             self.assertFalse(os.path.exists(out))
 
+    def test_malformed_caution_or_alias_is_a_usage_error(self):
+        import contextlib
+        import io
+
+        from uniseg_tools.commands import export as command
+
+        for option in ('--caution', '--alias'):
+            err = io.StringIO()
+            with contextlib.redirect_stderr(err):
+                code = command.main(['--ckpt', 'x.pt', '--text', 'text', option, 'esophagus'])
+            self.assertEqual(code, 2)
+            self.assertIn(f"bad {option} 'esophagus'; expected TASK=TEXT", err.getvalue())
+
 
 if __name__ == '__main__':
     unittest.main()

@@ -83,7 +83,7 @@ fi
 cp models/demo/README.md "$RUN/demo-README.md"
 $PY -m uniseg_tools export --ckpt "$RUN/pathways/last.pt" --text "$RUN/text" --min-similarity 0.68 \
   --keep-heads "$RUN/phantom-demo" --out models/demo --force --report "$RUN/export-report.json" \
-  --caution 'esophagus=not learned in the shipped training run (training and validation Dice 0.00 throughout phase B): it answers empty or nearly; do not use (models/demo/README.md)'
+  --caution 'esophagus=not learned in the shipped training run (training Dice 0.00 until step 900 of 1000, validation Dice 0.00): it answers empty or nearly; do not use (models/demo/README.md)'
 $PY -m uniseg_tools export-head --heads "$RUN/larynx/last.pt" --head Larynx --package models/demo -o "$RUN/larynx.onnx"
 node bin/uniseg.mjs heads add --model models/demo --name Larynx --onnx "$RUN/larynx.onnx" --labels 1=larynx \
   --trained-on 'real head-and-neck planning CTs (OpenKBP training patients with a larynx contour) with clinical contours; not a clinical device'

@@ -84,11 +84,13 @@ export function registerSegment(program) {
         .addHelpText('after', `
 Exactly one of -o and --output-dir is required.
 
-The default model (models/demo) was trained on synthetic phantoms only: a demonstration of the
-engine that fails on real scans, and not a clinical device. \`uniseg pathways\` says what each
-task was trained on.
+The default model (models/demo) is a research demonstration, not a clinical device: its seven
+head-and-neck organs were learned from real planning CTs (OpenKBP), its abdominal tasks from
+synthetic phantoms only (they fail on real scans). \`uniseg pathways\` says what each task was
+trained on; models/demo/README.md what it scores.
 
 Examples:
+  $ uniseg segment head_neck_ct.nii.gz --prompt "left parotid" -p mandible -o oars.nii.gz
   $ uniseg segment ct.nii.gz --prompt "left kidney" -o kidney.nii.gz
   $ uniseg segment ct.nii.gz -p liver -p spleen -o labels.nii.gz --probabilities probs.nii.gz --json
   $ uniseg segment SERIES_DIR -p liver -p spleen --output-type dicom-seg -o seg.dcm

@@ -86,7 +86,8 @@ $PY -m uniseg_tools export --ckpt "$RUN/pathways/last.pt" --text "$RUN/text" --m
   --caution 'esophagus=not learned in the shipped training run (training Dice 0.00 until step 900 of 1000, validation Dice 0.00): it answers empty or nearly; do not use (models/demo/README.md)'
 $PY -m uniseg_tools export-head --heads "$RUN/larynx/last.pt" --head Larynx --package models/demo -o "$RUN/larynx.onnx"
 node bin/uniseg.mjs heads add --model models/demo --name Larynx --onnx "$RUN/larynx.onnx" --labels 1=larynx \
-  --trained-on 'real head-and-neck planning CTs (OpenKBP training patients with a larynx contour) with clinical contours; not a clinical device'
+  --trained-on 'real head-and-neck planning CTs (OpenKBP training patients with a larynx contour) with clinical contours; not a clinical device' \
+  --caution 'fires far from the neck on whole scans (Dice 0.73 on a validation neck crop, 0.09 on the full scan): check the mask, or crop to the neck first'
 rm -f models/demo/model.json.prev
 cp "$RUN/demo-README.md" models/demo/README.md
 echo "models/demo rebuilt; measure it with: npm run bench -- demo"

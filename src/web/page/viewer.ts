@@ -21,11 +21,12 @@ export interface MaskInfo {
   readonly index: number;
   readonly voxels: number;
   readonly volumeMl: number;
-  /** Mean world position of the mask's voxels (mm); null for an empty mask. */
+  /** The mask voxel nearest the mean of its voxels, in world mm (so the slices through it show the
+   * mask even when the mask is split or curved and its mean lies outside it); null when empty. */
   readonly centre: [number, number, number] | null;
 }
 
-/** Voxels, volume and centre of a mask as niivue read it (data in file order, the header's affine). */
+/** Voxels, volume and centre (a voxel of the mask) of a mask as niivue read it (data in file order, the header's affine). */
 function measure(image: NVImage): Omit<MaskInfo, 'index'> {
   const hdr = image.hdr!;
   const [, nx, ny] = hdr.dims;
@@ -44,7 +45,18 @@ function measure(image: NVImage): Omit<MaskInfo, 'index'> {
     a[0][0] * (a[1][1] * a[2][2] - a[1][2] * a[2][1]) - a[0][1] * (a[1][0] * a[2][2] - a[1][2] * a[2][0]) + a[0][2] * (a[1][0] * a[2][1] - a[1][1] * a[2][0]),
   ) / 1000;
   if (n === 0) return { voxels: 0, volumeMl: 0, centre: null };
-  const v = sum.map((s) => s / n);
+  const mean = sum.map((s) => s / n);
+  let v = mean;
+  let best = Infinity;
+  for (let p = 0; p < data.length; p++) {
+    if (data[p] === 0) continue;
+    const q = [p % nx, Math.floor(p / nx) % ny, Math.floor(p / (nx * ny))];
+    const d = (q[0] - mean[0]) ** 2 + (q[1] - mean[1]) ** 2 + (q[2] - mean[2]) ** 2;
+    if (d < best) {
+      best = d;
+      v = q;
+    }
+  }
   const centre = [0, 1, 2].map((r) => a[r][0] * v[0] + a[r][1] * v[1] + a[r][2] * v[2] + a[r][3]) as [number, number, number];
   return { voxels: n, volumeMl: n * voxelMl, centre };
 }

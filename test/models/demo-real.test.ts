@@ -19,8 +19,8 @@ import { loadModel, readManifest } from '../../src/models/package.ts';
 import { segmentWithModel } from '../../src/models/segment.ts';
 import { readVolume } from '../../src/volume/nifti/index.ts';
 import { dice } from '../../src/volume/phantom/truth.ts';
-import type { Volume, VoxelArray } from '../../src/volume/types.ts';
-import { makeVolume } from '../../src/volume/volume.ts';
+import type { Shape3, Volume } from '../../src/volume/types.ts';
+import { cropVolume } from '../convert/crop.ts';
 import { OPENKBP_DIR } from '../../scripts/bench/demo-real.ts';
 
 /** A validation patient with all seven organs contoured (manifest.json). */
@@ -36,18 +36,8 @@ const CHECKS = [
   { prompt: 'brainstem', value: 1, min: 0.45 },
 ] as const;
 
-function crop<T extends VoxelArray>(v: Volume<T>, lo: number[], hi: number[]): Volume<T> {
-  const [nx, ny] = v.shape;
-  const shape = [hi[0] - lo[0], hi[1] - lo[1], hi[2] - lo[2]] as const;
-  const out = new (v.data.constructor as new (n: number) => T)(shape[0] * shape[1] * shape[2]);
-  let o = 0;
-  for (let k = lo[2]; k < hi[2]; k++) for (let j = lo[1]; j < hi[1]; j++) for (let i = lo[0]; i < hi[0]; i++) out[o++] = v.data[i + nx * (j + ny * k)];
-  const affine = v.affine.map((row, r) => (r < 3 ? [row[0], row[1], row[2], row[3] + row[0] * lo[0] + row[1] * lo[1] + row[2] * lo[2]] : [...row]));
-  return makeVolume(out, shape, affine);
-}
-
 /** Half-open voxel box of the label values `values` in `labels`, grown by `margin` and clipped to the volume. */
-function box(labels: Volume, values: ReadonlySet<number>, margin: number): { from: number[]; to: number[] } {
+function box(labels: Volume, values: ReadonlySet<number>, margin: number): { from: Shape3; size: Shape3 } {
   const lo = [Infinity, Infinity, Infinity];
   const hi = [-Infinity, -Infinity, -Infinity];
   const [nx, ny, nz] = labels.shape;
@@ -55,7 +45,8 @@ function box(labels: Volume, values: ReadonlySet<number>, margin: number): { fro
     if (!values.has(labels.data[i + nx * (j + ny * k)])) continue;
     [i, j, k].forEach((v, a) => { lo[a] = Math.min(lo[a], v); hi[a] = Math.max(hi[a], v + 1); });
   }
-  return { from: lo.map((v) => Math.max(0, v - margin)), to: hi.map((v, a) => Math.min(labels.shape[a], v + margin)) };
+  const from = lo.map((v) => Math.max(0, v - margin)) as unknown as Shape3;
+  return { from, size: hi.map((v, a) => Math.min(labels.shape[a], v + margin) - from[a]) as unknown as Shape3 };
 }
 
 let ct: Volume;
@@ -68,11 +59,11 @@ beforeAll(async () => {
   const dir = join(OPENKBP_DIR, 'validation-pats', PATIENT);
   const [fullCt, fullOar] = await Promise.all([readVolume(join(dir, 'ct.nii.gz')), readVolume(join(dir, 'oar.nii.gz'))]);
   const all = box(fullOar, new Set([1, 2, 3, 4, 5, 6, 7]), MARGIN);
-  ct = crop(fullCt, all.from, all.to);
-  oar = crop(fullOar, all.from, all.to);
+  ct = cropVolume(fullCt, all.from, all.size);
+  oar = cropVolume(fullOar, all.from, all.size);
   const larynx = box(fullOar, new Set([6]), MARGIN);
-  neckCt = crop(fullCt, larynx.from, larynx.to);
-  neckOar = crop(fullOar, larynx.from, larynx.to);
+  neckCt = cropVolume(fullCt, larynx.from, larynx.size);
+  neckOar = cropVolume(fullOar, larynx.from, larynx.size);
   tmp = await mkdtemp(join(tmpdir(), 'uniseg-demo-real-'));
 });
 afterAll(async () => {

@@ -36,7 +36,9 @@ GCIS = os.path.join(FIXTURES, 'gcis')
 DEMO_TEXT = os.path.join(REPO_ROOT, 'models', 'demo', 'text')
 TEXT_FILES = ('config.json', 'tokenizer.json', 'tokenizer_config.json', os.path.join('onnx', 'text_model.onnx'))
 #: Task prompts (the fixture's), paraphrases the demo text model puts near them, and a case variant.
-TEXTS = ['liver', 'left kidney', 'liver tumor', 'left renal', 'liver tumors', 'kidney left', 'Liver Tumor']
+#: Each must resolve by similarity with the shipped demo text model: retraining it can move a
+#: paraphrase below the margin ("liver tumors" went from "liver tumor" to refused in session 6).
+TEXTS = ['liver', 'left kidney', 'liver tumor', 'left renal', 'liver tumour', 'kidney left', 'l kidney', 'Liver Tumor']
 
 
 def widen_text_model(src: str, dst: str, dim: int, seed: int = 0) -> None:

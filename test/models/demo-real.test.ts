@@ -19,8 +19,8 @@ import { loadModel, readManifest } from '../../src/models/package.ts';
 import { segmentWithModel } from '../../src/models/segment.ts';
 import { readVolume } from '../../src/volume/nifti/index.ts';
 import { dice } from '../../src/volume/phantom/truth.ts';
-import type { Shape3, Volume } from '../../src/volume/types.ts';
-import { cropVolume } from '../convert/crop.ts';
+import type { Volume } from '../../src/volume/types.ts';
+import { cropVolume, labelBox } from '../convert/crop.ts';
 import { OPENKBP_DIR } from '../../scripts/bench/demo-real.ts';
 
 /** A validation patient with all seven organs contoured (manifest.json). */
@@ -36,19 +36,6 @@ const CHECKS = [
   { prompt: 'brainstem', value: 1, min: 0.45 },
 ] as const;
 
-/** Half-open voxel box of the label values `values` in `labels`, grown by `margin` and clipped to the volume. */
-function box(labels: Volume, values: ReadonlySet<number>, margin: number): { from: Shape3; size: Shape3 } {
-  const lo = [Infinity, Infinity, Infinity];
-  const hi = [-Infinity, -Infinity, -Infinity];
-  const [nx, ny, nz] = labels.shape;
-  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
-    if (!values.has(labels.data[i + nx * (j + ny * k)])) continue;
-    [i, j, k].forEach((v, a) => { lo[a] = Math.min(lo[a], v); hi[a] = Math.max(hi[a], v + 1); });
-  }
-  const from = lo.map((v) => Math.max(0, v - margin)) as unknown as Shape3;
-  return { from, size: hi.map((v, a) => Math.min(labels.shape[a], v + margin) - from[a]) as unknown as Shape3 };
-}
-
 let ct: Volume;
 let oar: Volume;
 let neckCt: Volume;
@@ -58,10 +45,10 @@ let tmp: string;
 beforeAll(async () => {
   const dir = join(OPENKBP_DIR, 'validation-pats', PATIENT);
   const [fullCt, fullOar] = await Promise.all([readVolume(join(dir, 'ct.nii.gz')), readVolume(join(dir, 'oar.nii.gz'))]);
-  const all = box(fullOar, new Set([1, 2, 3, 4, 5, 6, 7]), MARGIN);
+  const all = labelBox(fullOar, new Set([1, 2, 3, 4, 5, 6, 7]), MARGIN);
   ct = cropVolume(fullCt, all.from, all.size);
   oar = cropVolume(fullOar, all.from, all.size);
-  const larynx = box(fullOar, new Set([6]), MARGIN);
+  const larynx = labelBox(fullOar, new Set([6]), MARGIN);
   neckCt = cropVolume(fullCt, larynx.from, larynx.size);
   neckOar = cropVolume(fullOar, larynx.from, larynx.size);
   tmp = await mkdtemp(join(tmpdir(), 'uniseg-demo-real-'));

@@ -1,10 +1,11 @@
 /**
  * The web page in headless Chromium against a real `uniseg serve --token` (one browser, one server
  * for the file). The page asks for the token and offers in-browser mode. Server mode: the API's own
- * messages for a non-NIfTI file and an unknown prompt; "liver" on the real CT gives, through the
- * page's download link, byte for byte what `uniseg segment` writes, and the viewer shows the overlay
- * colour where the mask is drawn. In-browser mode: the same prompt agrees with Node on >= 99.9 % of
- * voxels, and no request (seen by the browser and in the server's log) carries the scan.
+ * messages for a non-NIfTI file and an unknown prompt; "mandible" on a real head-and-neck CT (an
+ * OpenKBP validation patient, cut to its jaw so a run costs seconds) gives, through the page's
+ * download link, byte for byte what `uniseg segment` writes, on the clinical contour, and the viewer
+ * shows the overlay colour where the mask is drawn. In-browser mode: the same prompt agrees with Node
+ * on >= 99.9 % of voxels, and no request (seen by the browser and in the server's log) carries the scan.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,8 +13,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readVolume } from '../../src/volume/nifti/index.ts';
-import { ROOT, SHARED_CT } from '../helpers/paths.ts';
+import { readVolume, writeVolume } from '../../src/volume/nifti/index.ts';
+import { dice } from '../../src/volume/phantom/truth.ts';
+import type { Volume } from '../../src/volume/types.ts';
+import { OPENKBP_DIR } from '../../scripts/bench/demo-real.ts';
+import { cropVolume, labelBox } from '../convert/crop.ts';
+import { ROOT } from '../helpers/paths.ts';
 import { launchChromium, serve, type Chromium, type Served } from './browser.ts';
 import { difference, reddish } from './pixels.ts';
 
@@ -24,10 +29,20 @@ let tmp: string;
 let server: Served;
 let chrome: Chromium;
 let page: Page;
-/** The CLI's mask for "liver" (started in the server-mode test, reused by the in-browser one). */
+/** The CLI's mask for "mandible" (started in the server-mode test, reused by the in-browser one). */
 let reference: Promise<Buffer>;
+/** A validation patient's CT cut to its mandible contour plus a margin, and that contour. */
+let scan: string;
+let jaw: Volume;
+const MANDIBLE = 7;
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'uniseg-page-'));
+  const dir = join(OPENKBP_DIR, 'validation-pats', 'pt_201');
+  const [ct, oar] = await Promise.all([readVolume(join(dir, 'ct.nii.gz')), readVolume(join(dir, 'oar.nii.gz'))]);
+  const { from, size } = labelBox(oar, new Set([MANDIBLE]), 6);
+  scan = join(tmp, 'pt_201-jaw.nii.gz');
+  await writeVolume(scan, cropVolume(ct, from, size), { datatype: 'int16' });
+  jaw = cropVolume(oar, from, size);
   mkdirSync(ARTEFACTS, { recursive: true });
   [server, chrome] = await Promise.all([serve(['--token', TOKEN, '--threads', '1'], tmp), launchChromium()]);
   page = await chrome.context.newPage();
@@ -45,9 +60,9 @@ async function apiError(path: string, init: RequestInit = {}): Promise<{ code: s
   return ((await res.json()) as { error: { code: string; message: string } }).error;
 }
 
-/** `uniseg segment CT -p liver -o FILE` with the same model, run beside the page. */
+/** `uniseg segment CT -p mandible -o FILE` with the same model, run beside the page. */
 function cliMask(out: string): Promise<Buffer> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'uniseg.mjs'), 'segment', SHARED_CT, '-p', 'liver', '-o', out, '--threads', '1', '--no-log'], { cwd: ROOT, stdio: 'ignore' });
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'uniseg.mjs'), 'segment', scan, '-p', 'mandible', '-o', out, '--threads', '1', '--no-log'], { cwd: ROOT, stdio: 'ignore' });
   return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(readFileSync(out)) : reject(new Error(`uniseg segment exited ${code}`)))));
 }
 
@@ -60,7 +75,7 @@ describe('web page, server mode', () => {
     await page.click('#token-save');
     await expect.poll(() => page.textContent('#model-name'), { timeout: 30_000 }).toBe('demo');
     const suggestions = await page.$$eval('#suggestions option', (options) => options.map((o) => o.getAttribute('value')));
-    expect(suggestions).toEqual(expect.arrayContaining(['liver', 'left kidney', 'spleen']));
+    expect(suggestions).toEqual(expect.arrayContaining(['liver', 'left kidney', 'mandible', 'left parotid']));
     expect(await page.isHidden('#token-box')).toBe(true);
     // The package can be fetched, so in-browser mode is offered and on by default.
     await page.waitForSelector('#in-browser:not([disabled])', { timeout: 30_000 });
@@ -76,7 +91,7 @@ describe('web page, server mode', () => {
     expect(expected.code).toBe('NIFTI_NOT_NIFTI');
     await expect.poll(() => page.textContent('#message'), { timeout: 20_000 }).toBe(`${expected.code}: ${expected.message}`);
 
-    await page.setInputFiles('#file', SHARED_CT);
+    await page.setInputFiles('#file', scan);
     await page.fill('#prompt', 'flux capacitor');
     await page.press('#prompt', 'Enter');
     await page.waitForSelector('body[data-state=error]');
@@ -86,24 +101,26 @@ describe('web page, server mode', () => {
     await page.locator('body').evaluate((body) => body.removeAttribute('data-state'));
   });
 
-  it('segments the real CT for "liver": the downloaded mask equals uniseg segment\'s file, and the viewer draws it', async () => {
-    reference = cliMask(join(tmp, 'cli-liver.nii.gz'));
-    await page.fill('#prompt', 'liver');
+  it('segments a real CT for "mandible": the downloaded mask equals uniseg segment\'s file, lies on the contour, and the viewer draws it', async () => {
+    reference = cliMask(join(tmp, 'cli-mandible.nii.gz'));
+    await page.fill('#prompt', 'mandible');
     await page.press('#prompt', 'Enter');
     await page.waitForSelector('body[data-state=done]', { timeout: 560_000 });
     const row = await page.$$eval('#results tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
     expect(row).toHaveLength(1);
-    expect(row[0][1]).toBe('liver');
+    expect(row[0][1]).toBe('mandible');
     expect(row[0][2]).toMatch(/^pathway \d+(,\d+)+$/);
 
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#results a.download')]);
-    expect(download.suggestedFilename()).toBe('liver.nii.gz');
+    expect(download.suggestedFilename()).toBe('mandible.nii.gz');
     const fromPage = readFileSync(await download.path());
     expect(fromPage.equals(await reference)).toBe(true);
+    const mask = await readVolume(new Uint8Array(fromPage));
+    expect(dice(mask.data, jaw.data, new Set([MANDIBLE]))).toBeGreaterThan(0.5);
 
     await page.selectOption('#view', 'axial');
     const canvas = page.locator('#gl');
-    const shown = await canvas.screenshot({ path: join(ARTEFACTS, 'server-mode-liver.png') });
+    const shown = await canvas.screenshot({ path: join(ARTEFACTS, 'server-mode-mandible.png') });
     expect(await reddish(shown)).toBeGreaterThan(50);
     await page.click('#results input.toggle');
     const hidden = await canvas.screenshot();
@@ -115,14 +132,14 @@ describe('web page, server mode', () => {
     await page.click('#results input.toggle');
   }, 600_000);
 
-  it('segments "liver" in the browser: agrees with Node on >= 99.9 % of voxels, and the scan never leaves the tab', async () => {
+  it('segments "mandible" in the browser: agrees with Node on >= 99.9 % of voxels, and the scan never leaves the tab', async () => {
     const bodies: { url: string; bytes: number }[] = [];
     page.on('request', (request) => bodies.push({ url: request.url(), bytes: request.postDataBuffer()?.length ?? 0 }));
     const logged = server.log().length;
 
     await page.check('#in-browser');
-    await page.setInputFiles('#file', SHARED_CT);
-    await page.fill('#prompt', 'liver');
+    await page.setInputFiles('#file', scan);
+    await page.fill('#prompt', 'mandible');
     // In-browser inference holds the tab's main thread, so the key-up may wait for it.
     await page.press('#prompt', 'Enter', { timeout: 600_000 });
     await page.waitForSelector('body[data-state=done]', { timeout: 900_000 });
@@ -136,7 +153,7 @@ describe('web page, server mode', () => {
     expect(Array.from(node.data).some((v) => v !== 0)).toBe(true);
 
     await page.selectOption('#view', 'axial');
-    const shown = await page.locator('#gl').screenshot({ path: join(ARTEFACTS, 'in-browser-liver.png') });
+    const shown = await page.locator('#gl').screenshot({ path: join(ARTEFACTS, 'in-browser-mandible.png') });
     expect(await reddish(shown)).toBeGreaterThan(50);
 
     // The model was fetched (GETs), the scan was not sent: no request had a body, none went to /segment or /volumes.

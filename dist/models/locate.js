@@ -18,6 +18,7 @@
  */
 import { UnisegError } from "../errors.js";
 import { Blender } from "./blend.js";
+import { Bounds } from "./bounds.js";
 import { unionSteps } from "./plan.js";
 import { BodyIndex } from "./body.js";
 import { cropAll, runWindows, windowGrid } from "./sliding.js";
@@ -155,8 +156,7 @@ function foreground(blender, key, t, padded) {
         return data;
     });
     const logit = Math.log(t.threshold / (1 - t.threshold));
-    const lo = [Infinity, Infinity, Infinity];
-    const hi = [-1, -1, -1];
+    const bounds = new Bounds();
     let v = 0;
     for (let a = 0; a < padded[0]; a++) {
         for (let b = 0; b < padded[1]; b++) {
@@ -182,26 +182,12 @@ function foreground(blender, key, t, padded) {
                         if (ch[v] > logit * w)
                             on = true;
                 }
-                if (!on)
-                    continue;
-                if (a < lo[0])
-                    lo[0] = a;
-                if (a > hi[0])
-                    hi[0] = a;
-                if (b < lo[1])
-                    lo[1] = b;
-                if (b > hi[1])
-                    hi[1] = b;
-                if (c < lo[2])
-                    lo[2] = c;
-                if (c > hi[2])
-                    hi[2] = c;
+                if (on)
+                    bounds.add(a, b, c);
             }
         }
     }
-    if (hi[0] < 0)
-        return null;
-    return { lo: lo, hi: [hi[0] + 1, hi[1] + 1, hi[2] + 1] };
+    return bounds.box();
 }
 function grow(box, margin, padded) {
     return {

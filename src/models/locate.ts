@@ -18,6 +18,7 @@
  */
 import { UnisegError } from '../errors.ts';
 import { Blender, type AccumulateRequest, type Background } from './blend.ts';
+import { Bounds } from './bounds.ts';
 import { unionSteps, type PlanStep } from './plan.ts';
 import { BodyIndex } from './body.ts';
 import { cropAll, runWindows, windowGrid, type SlidingInput, type SlidingOutput, type WindowJob } from './sliding.ts';
@@ -206,8 +207,7 @@ function foreground(blender: Blender, key: string, t: LocateTarget, padded: Trip
     return data;
   });
   const logit = Math.log(t.threshold / (1 - t.threshold));
-  const lo = [Infinity, Infinity, Infinity];
-  const hi = [-1, -1, -1];
+  const bounds = new Bounds();
   let v = 0;
   for (let a = 0; a < padded[0]; a++) {
     for (let b = 0; b < padded[1]; b++) {
@@ -229,18 +229,11 @@ function foreground(blender: Blender, key: string, t: LocateTarget, padded: Trip
         } else {
           for (const ch of own) if (ch[v] > logit * w) on = true;
         }
-        if (!on) continue;
-        if (a < lo[0]) lo[0] = a;
-        if (a > hi[0]) hi[0] = a;
-        if (b < lo[1]) lo[1] = b;
-        if (b > hi[1]) hi[1] = b;
-        if (c < lo[2]) lo[2] = c;
-        if (c > hi[2]) hi[2] = c;
+        if (on) bounds.add(a, b, c);
       }
     }
   }
-  if (hi[0] < 0) return null;
-  return { lo: lo as unknown as Triple, hi: [hi[0] + 1, hi[1] + 1, hi[2] + 1] };
+  return bounds.box();
 }
 
 function grow(box: Box, margin: number, padded: Triple): Box {

@@ -6,10 +6,10 @@
  * and resized by shape; logits come back by the inverse steps, the box filled with background.
  */
 import { UnisegError } from "../../errors.js";
-import { affineSpacing } from "../../volume/affine.js";
+import { affineSpacing, parseOrientation } from "../../volume/affine.js";
 import { gridOf } from "../../volume/grid.js";
 import { applyReorient, reorientGrid, reorientTransform } from "../../volume/reorient.js";
-import { parseOrientation } from "../../volume/affine.js";
+import { Bounds } from "../bounds.js";
 import { normalise } from "../preprocess.js";
 import { f16round } from "./f16.js";
 import { nnunetShape, resampleChannel } from "./resample.js";
@@ -103,31 +103,18 @@ export function permute(data, dims, perm) {
 }
 /** Half-open bounding box of the nonzero voxels (nnU-Net's crop_to_nonzero; filled holes lie inside it). */
 function nonzeroBox(data, dims) {
-    const lo = [Infinity, Infinity, Infinity];
-    const hi = [-1, -1, -1];
+    const bounds = new Bounds();
     let v = 0;
     for (let a = 0; a < dims[0]; a++) {
         for (let b = 0; b < dims[1]; b++) {
-            for (let c = 0; c < dims[2]; c++, v++) {
-                if (data[v] === 0)
-                    continue;
-                if (a < lo[0])
-                    lo[0] = a;
-                if (a > hi[0])
-                    hi[0] = a;
-                if (b < lo[1])
-                    lo[1] = b;
-                if (b > hi[1])
-                    hi[1] = b;
-                if (c < lo[2])
-                    lo[2] = c;
-                if (c > hi[2])
-                    hi[2] = c;
-            }
+            for (let c = 0; c < dims[2]; c++, v++)
+                if (data[v] !== 0)
+                    bounds.add(a, b, c);
         }
     }
-    if (hi[0] < 0) {
+    const box = bounds.box();
+    if (!box) {
         throw new UnisegError('VOLUME_EMPTY_AFTER_CROP', `the CT has no nonzero voxel to crop to (all ${dims[0] * dims[1] * dims[2]} voxels are 0)`, { voxels: dims[0] * dims[1] * dims[2] });
     }
-    return [0, 1, 2].map((d) => [lo[d], hi[d] + 1]);
+    return [0, 1, 2].map((d) => [box.lo[d], box.hi[d]]);
 }

@@ -6,12 +6,12 @@
  * and resized by shape; logits come back by the inverse steps, the box filled with background.
  */
 import { UnisegError } from '../../errors.ts';
-import { affineSpacing } from '../../volume/affine.ts';
+import { affineSpacing, parseOrientation } from '../../volume/affine.ts';
 import { gridOf, type Grid } from '../../volume/grid.ts';
 import { applyReorient, reorientGrid, reorientTransform } from '../../volume/reorient.ts';
-import { parseOrientation } from '../../volume/affine.ts';
 import type { Volume } from '../../volume/types.ts';
 import type { IntensitySpec, Manifest, NnunetResampling } from '../manifest.ts';
+import { Bounds } from '../bounds.ts';
 import { normalise } from '../preprocess.ts';
 import type { Triple } from '../windows.ts';
 import { f16round } from './f16.ts';
@@ -132,24 +132,16 @@ export function permute(data: Float32Array, dims: Triple, perm: Triple): Float32
 
 /** Half-open bounding box of the nonzero voxels (nnU-Net's crop_to_nonzero; filled holes lie inside it). */
 function nonzeroBox(data: ArrayLike<number>, dims: Triple): [number, number][] {
-  const lo = [Infinity, Infinity, Infinity];
-  const hi = [-1, -1, -1];
+  const bounds = new Bounds();
   let v = 0;
   for (let a = 0; a < dims[0]; a++) {
     for (let b = 0; b < dims[1]; b++) {
-      for (let c = 0; c < dims[2]; c++, v++) {
-        if (data[v] === 0) continue;
-        if (a < lo[0]) lo[0] = a;
-        if (a > hi[0]) hi[0] = a;
-        if (b < lo[1]) lo[1] = b;
-        if (b > hi[1]) hi[1] = b;
-        if (c < lo[2]) lo[2] = c;
-        if (c > hi[2]) hi[2] = c;
-      }
+      for (let c = 0; c < dims[2]; c++, v++) if (data[v] !== 0) bounds.add(a, b, c);
     }
   }
-  if (hi[0] < 0) {
+  const box = bounds.box();
+  if (!box) {
     throw new UnisegError('VOLUME_EMPTY_AFTER_CROP', `the CT has no nonzero voxel to crop to (all ${dims[0] * dims[1] * dims[2]} voxels are 0)`, { voxels: dims[0] * dims[1] * dims[2] });
   }
-  return [0, 1, 2].map((d) => [lo[d], hi[d] + 1]);
+  return [0, 1, 2].map((d) => [box.lo[d], box.hi[d]]);
 }

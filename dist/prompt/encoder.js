@@ -39,7 +39,8 @@ export function cosine(a, b) {
 }
 /**
  * An LRU cache of embeddings in front of one encoder instance, keyed by the prepared text (after
- * normalisation and template), so "Left Kidney" and "left-kidney" share an entry. Callers get
+ * normalisation and template), so "Left Kidney" and "left-kidney" share an entry; `embed` and
+ * `embedRaw` share it. Callers get
  * copies: mutating a returned vector cannot corrupt the cache. Prompts missing from the cache are
  * embedded in one batch, each distinct prepared text once.
  */
@@ -51,35 +52,41 @@ export function cachedEncoder(encoder, options = {}) {
     const lru = new Lru(capacity);
     let hits = 0;
     let misses = 0;
+    // An encoder with raw vectors (CLIP) caches those: the unit vector is derived from the cached raw
+    // one, so a raw-embedding router's prompt runs the text model once, not once per form.
+    const raw = encoder.embedRaw ? (prompts) => encoder.embedRaw(prompts) : null;
+    const cached = async (prompts) => {
+        const keys = prompts.map((p) => encoder.prepare(p));
+        const out = keys.map((k) => lru.get(k));
+        const todo = new Map();
+        keys.forEach((k, i) => {
+            if (out[i])
+                hits++;
+            else {
+                misses++;
+                if (!todo.has(k))
+                    todo.set(k, prompts[i]);
+            }
+        });
+        if (todo.size > 0) {
+            const vectors = await (raw ?? ((p) => encoder.embed(p)))([...todo.values()]);
+            const fresh = new Map([...todo.keys()].map((k, j) => [k, vectors[j]]));
+            for (const [k, v] of fresh)
+                lru.set(k, v);
+            keys.forEach((k, i) => (out[i] ??= fresh.get(k)));
+        }
+        return out.map((v) => v.slice());
+    };
     return {
         kind: encoder.kind,
         dim: encoder.dim,
         inner: encoder,
         prepare: (prompt) => encoder.prepare(prompt),
         async embed(prompts) {
-            const keys = prompts.map((p) => encoder.prepare(p));
-            const out = keys.map((k) => lru.get(k));
-            const todo = new Map();
-            keys.forEach((k, i) => {
-                if (out[i])
-                    hits++;
-                else {
-                    misses++;
-                    if (!todo.has(k))
-                        todo.set(k, prompts[i]);
-                }
-            });
-            if (todo.size > 0) {
-                const vectors = await encoder.embed([...todo.values()]);
-                const fresh = new Map([...todo.keys()].map((k, j) => [k, vectors[j]]));
-                for (const [k, v] of fresh)
-                    lru.set(k, v);
-                keys.forEach((k, i) => (out[i] ??= fresh.get(k)));
-            }
-            return out.map((v) => v.slice());
+            const vectors = await cached(prompts);
+            return raw ? vectors.map((v, i) => l2normalize(v, `text encoder ("${encoder.prepare(prompts[i])}")`)) : vectors;
         },
-        // Uncached: only a raw-embedding router asks, once per prompt it routes.
-        ...(encoder.embedRaw ? { embedRaw: (prompts) => encoder.embedRaw(prompts) } : {}),
+        ...(raw ? { embedRaw: cached } : {}),
         stats: () => ({ hits, misses, size: lru.size, capacity }),
         async close() {
             lru.clear();

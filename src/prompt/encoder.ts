@@ -80,7 +80,8 @@ export interface CachedTextEncoder extends PromptEncoder {
 
 /**
  * An LRU cache of embeddings in front of one encoder instance, keyed by the prepared text (after
- * normalisation and template), so "Left Kidney" and "left-kidney" share an entry. Callers get
+ * normalisation and template), so "Left Kidney" and "left-kidney" share an entry; `embed` and
+ * `embedRaw` share it. Callers get
  * copies: mutating a returned vector cannot corrupt the cache. Prompts missing from the cache are
  * embedded in one batch, each distinct prepared text once.
  */
@@ -92,32 +93,38 @@ export function cachedEncoder(encoder: PromptEncoder, options: { size?: number }
   const lru = new Lru<string, Float32Array>(capacity);
   let hits = 0;
   let misses = 0;
+  // An encoder with raw vectors (CLIP) caches those: the unit vector is derived from the cached raw
+  // one, so a raw-embedding router's prompt runs the text model once, not once per form.
+  const raw = encoder.embedRaw ? (prompts: string[]) => encoder.embedRaw!(prompts) : null;
+  const cached = async (prompts: string[]): Promise<Float32Array[]> => {
+    const keys = prompts.map((p) => encoder.prepare(p));
+    const out: (Float32Array | undefined)[] = keys.map((k) => lru.get(k));
+    const todo = new Map<string, string>();
+    keys.forEach((k, i) => {
+      if (out[i]) hits++;
+      else {
+        misses++;
+        if (!todo.has(k)) todo.set(k, prompts[i]);
+      }
+    });
+    if (todo.size > 0) {
+      const vectors = await (raw ?? ((p: string[]) => encoder.embed(p)))([...todo.values()]);
+      const fresh = new Map([...todo.keys()].map((k, j) => [k, vectors[j]] as const));
+      for (const [k, v] of fresh) lru.set(k, v);
+      keys.forEach((k, i) => (out[i] ??= fresh.get(k)));
+    }
+    return out.map((v) => (v as Float32Array).slice());
+  };
   return {
     kind: encoder.kind,
     dim: encoder.dim,
     inner: encoder,
     prepare: (prompt) => encoder.prepare(prompt),
     async embed(prompts) {
-      const keys = prompts.map((p) => encoder.prepare(p));
-      const out: (Float32Array | undefined)[] = keys.map((k) => lru.get(k));
-      const todo = new Map<string, string>();
-      keys.forEach((k, i) => {
-        if (out[i]) hits++;
-        else {
-          misses++;
-          if (!todo.has(k)) todo.set(k, prompts[i]);
-        }
-      });
-      if (todo.size > 0) {
-        const vectors = await encoder.embed([...todo.values()]);
-        const fresh = new Map([...todo.keys()].map((k, j) => [k, vectors[j]] as const));
-        for (const [k, v] of fresh) lru.set(k, v);
-        keys.forEach((k, i) => (out[i] ??= fresh.get(k)));
-      }
-      return out.map((v) => (v as Float32Array).slice());
+      const vectors = await cached(prompts);
+      return raw ? vectors.map((v, i) => l2normalize(v, `text encoder ("${encoder.prepare(prompts[i])}")`)) : vectors;
     },
-    // Uncached: only a raw-embedding router asks, once per prompt it routes.
-    ...(encoder.embedRaw ? { embedRaw: (prompts: string[]) => encoder.embedRaw!(prompts) } : {}),
+    ...(raw ? { embedRaw: cached } : {}),
     stats: () => ({ hits, misses, size: lru.size, capacity }),
     async close() {
       lru.clear();

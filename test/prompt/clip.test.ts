@@ -8,6 +8,7 @@ import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isUnisegError } from '../../src/errors.ts';
 import { loadClipTextEncoder, type ClipTextEncoder, type Truncation } from '../../src/prompt/clip.ts';
+import { cachedEncoder } from '../../src/prompt/encoder.ts';
 import { refusedFetches } from '../../src/prompt/offline.ts';
 import { CLIP_TINY, copyFixture, editJson, EXPECTED, maxAbsDiff, removeCopies } from './fixture.ts';
 
@@ -73,6 +74,24 @@ describe('CLIP text encoder (tiny fixture)', () => {
     EXPECTED.cases.forEach((c, i) => {
       const scale = Math.max(...c.text_embeds.map(Math.abs));
       expect(maxAbsDiff(raw[i], Float32Array.from(c.text_embeds)) / scale, c.prompt).toBeLessThan(1e-5);
+    });
+  });
+
+  it('behind the cache, embed and embedRaw share one text-model run per prompt, and agree with the uncached encoder', async () => {
+    // Count the real encoder's runs (the thing under test is the cache, not the model).
+    let runs = 0;
+    const counted: ClipTextEncoder = { ...encoder, embedRaw: (p: string[]) => ((runs += p.length), encoder.embedRaw(p)), embed: (p: string[]) => ((runs += p.length), encoder.embed(p)), close: async () => {} };
+    const cached = cachedEncoder(counted);
+    const prompts = EXPECTED.cases.slice(0, 2).map((c) => c.prompt);
+    const unit = await cached.embed(prompts);
+    const raw = await cached.embedRaw!(prompts);
+    expect(runs).toBe(2);
+    expect(cached.stats()).toMatchObject({ hits: 2, misses: 2 });
+    const direct = await encoder.embed(prompts);
+    const directRaw = await encoder.embedRaw(prompts);
+    prompts.forEach((_, i) => {
+      expect(unit[i]).toEqual(direct[i]);
+      expect(raw[i]).toEqual(directRaw[i]);
     });
   });
 

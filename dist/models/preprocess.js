@@ -10,8 +10,8 @@ import { normalizeIntensity, scaleIntensity, scaleIntensityRange, zscore } from 
 import { applyReorient, reorientGrid, reorientTransform } from "../volume/reorient.js";
 import { parseOrientation } from "../volume/affine.js";
 import { resampleToGrid } from "../volume/resample.js";
-import { makeVolume } from "../volume/volume.js";
 import { bodyMask } from "./body.js";
+import { monaiNonzero, nonzeroSupport } from "./monai/spacing.js";
 import { ctNormalise } from "./nnunet/ct-normalization.js";
 export function toModelGrid(ct, manifest) {
     const transform = reorientTransform(ct.orientation, parseOrientation(manifest.preprocess.orientation));
@@ -21,7 +21,7 @@ export function toModelGrid(ct, manifest) {
     const resampled = !sameGrid(oriented, grid);
     const floats = resampled ? resampleToGrid(ct, grid, { mode: 'linear', outside: 'edge' }).data : Float32Array.from(applyReorient(ct, transform).data);
     const spec = manifest.preprocess.intensity;
-    const mask = resampled && normalizesNonzero(spec) ? nonzeroSupport(ct, grid) : undefined;
+    const mask = resampled && normalizesNonzero(spec) ? monaiNonzeroMask(ct, transform, oriented, grid, spacing) : undefined;
     const body = bodyMask(floats);
     const data = normalise(floats, spec, mask);
     checkNotEmpty(data);
@@ -31,36 +31,15 @@ function normalizesNonzero(spec) {
     return (spec.kind === 'steps' ? spec.steps : [spec]).some((s) => s.kind === 'normalize' && s.nonzero);
 }
 /**
- * Which model-grid voxels MONAI's NormalizeIntensity(nonzero) counts after Spacing: those with a
- * nonzero CT voxel within one voxel of their trilinear support. MONAI resamples in float64
- * (affine_grid + grid_sample), whose coordinates land ~1e-12 off the exact ones, so a voxel
- * centred on a CT voxel of 0 HU picks up a neighbour and is not exactly 0, and +1/-1 HU
- * neighbours do not cancel to 0; exact arithmetic would leave 0 there and drop the voxel from the
- * statistics (8161 voxels of the shared CT's model grid, each then off by ~0.15). Which neighbour
- * the rounding reaches depends on the last bits of torch's arithmetic: this rule counts all of
- * them, and differs from MONAI only where that rounding happens to be exact (730 voxels there).
+ * Which model-grid voxels MONAI's NormalizeIntensity(nonzero) counts after Spacing: emulated bit
+ * for bit where the oriented CT is axis-aligned (monai/spacing.ts), else the superset rule.
  */
-function nonzeroSupport(ct, grid) {
-    const near = dilateNonzero(ct);
-    const support = resampleToGrid(makeVolume(near, ct.shape, ct.affine), grid, { mode: 'linear', outside: 'edge' }).data;
-    return Uint8Array.from(support, (v) => (v > 0 ? 1 : 0));
-}
-/** 1 where the CT has a nonzero voxel in the 3x3x3 block around, else 0 (separable max, axis by axis). */
-function dilateNonzero(ct) {
-    const [nx, ny] = ct.shape;
-    let cur = Float32Array.from(ct.data, (v) => (v !== 0 ? 1 : 0));
-    const strides = [1, nx, nx * ny];
-    for (let axis = 0; axis < 3; axis++) {
-        const next = new Float32Array(cur.length);
-        const n = ct.shape[axis];
-        const step = strides[axis];
-        for (let v = 0; v < cur.length; v++) {
-            const i = Math.floor(v / step) % n;
-            next[v] = cur[v] || (i > 0 && cur[v - step]) || (i < n - 1 && cur[v + step]) ? 1 : 0;
-        }
-        cur = next;
-    }
-    return cur;
+function monaiNonzeroMask(ct, transform, oriented, grid, spacing) {
+    const a = oriented.affine;
+    const aligned = [0, 1, 2].every((r) => a[r][r] > 0 && [0, 1, 2].every((c) => c === r || a[r][c] === 0) && grid.affine[r][3] === a[r][3]);
+    if (!aligned)
+        return nonzeroSupport(ct, grid);
+    return monaiNonzero(applyReorient(ct, transform), [a[0][0], a[1][1], a[2][2]], grid, spacing);
 }
 /** The manifest's intensity steps in order; `mask` says which voxels `normalize` with `nonzero` uses. */
 export function normalise(data, spec, mask) {

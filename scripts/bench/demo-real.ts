@@ -34,11 +34,13 @@ interface CaseEntry {
 }
 
 /** Prompts of HN_ORGANS that the package resolves; the others are reported, not scored. */
-async function answerable(model: Model): Promise<{ prompts: string[]; missing: string[] }> {
+async function answerable(model: Model, only?: readonly string[]): Promise<{ prompts: string[]; missing: string[] }> {
   const prompts: string[] = [];
   const missing: string[] = [];
   const { resolvePrompt } = await import('../../src/models/routing.ts');
-  for (const o of HN_ORGANS) {
+  const unknown = only?.filter((p) => !HN_ORGANS.some((o) => o.prompt === p)) ?? [];
+  if (unknown.length) throw new Error(`--real-prompts: ${unknown.join(', ')} not among ${HN_ORGANS.map((o) => o.prompt).join(', ')}`);
+  for (const o of HN_ORGANS.filter((h) => !only || only.includes(h.prompt))) {
     try {
       await resolvePrompt(model, o.prompt);
       prompts.push(o.prompt);
@@ -50,14 +52,16 @@ async function answerable(model: Model): Promise<{ prompts: string[]; missing: s
   return { prompts, missing };
 }
 
-export async function runReal(model: Model, limit: number): Promise<void> {
+/** `only`: score these prompts alone, on the patients where one of their organs was contoured. */
+export async function runReal(model: Model, limit: number, only?: readonly string[]): Promise<void> {
   if (!existsSync(join(OPENKBP_DIR, 'manifest.json'))) {
     process.stdout.write(`\nreal CTs: ${OPENKBP_DIR} not found, skipped\n`);
     return;
   }
   const manifest = JSON.parse(readFileSync(join(OPENKBP_DIR, 'manifest.json'), 'utf8')) as { cases: CaseEntry[] };
-  const cases = manifest.cases.filter((c) => c.split === 'validation-pats').slice(0, limit);
-  const { prompts, missing } = await answerable(model);
+  const { prompts, missing } = await answerable(model, only);
+  const wanted = new Set<string>(HN_ORGANS.filter((o) => prompts.includes(o.prompt)).map((o) => o.oar));
+  const cases = manifest.cases.filter((c) => c.split === 'validation-pats' && (!only || c.oars.some((o) => wanted.has(o)))).slice(0, limit);
   process.stdout.write(`\nreal CTs: ${cases.length} OpenKBP validation patients; prompts ${prompts.join(', ') || '(none)'}`);
   process.stdout.write(missing.length ? `; not in the package: ${missing.join(', ')}\n` : '\n');
   if (prompts.length === 0) return;

@@ -44,13 +44,14 @@ const GOALS: Readonly<Record<string, number>> = {
 const SECONDS_GOAL = 15;
 const ONE = new Set([1]);
 
-const HELP = `usage: npm run bench -- demo [--model DIR] [--cases N] [--seed S] [--json]
+const HELP = `usage: npm run bench -- demo [--model DIR] [--cases N] [--seed S] [--real N] [--real-prompts P,Q] [--json]
 
-  --model DIR   package (default ${DEFAULT_MODEL_DIR})
-  --cases N     phantoms (default 10), cycling through the grids ${GRIDS.map((g) => g.name).join(', ')}
-  --seed S      first phantom seed (default 70000; training used 0-199 and 90000-90001)
-  --real N      real head-and-neck CTs: the first N of OpenKBP's 33 validation patients (default 33; 0 = none)
-  --json        print the per-case rows as JSON after the table`;
+  --model DIR          package (default ${DEFAULT_MODEL_DIR})
+  --cases N            phantoms (default 10; 0 = none), cycling through the grids ${GRIDS.map((g) => g.name).join(', ')}
+  --seed S             first phantom seed (default 70000; training used 0-199 and 90000-90001)
+  --real N             real head-and-neck CTs: the first N of OpenKBP's 33 validation patients (default 33; 0 = none)
+  --real-prompts P,Q   on the real CTs, only these organs' prompts, and only patients with one of them contoured
+  --json               print the per-case rows as JSON after the table`;
 
 interface Row {
   readonly seed: number;
@@ -77,7 +78,18 @@ export async function run(args: string[]): Promise<void> {
   const dir = flag(args, '--model') ?? DEFAULT_MODEL_DIR;
   const cases = Number(flag(args, '--cases') ?? 10);
   const first = Number(flag(args, '--seed') ?? 70000);
-  if (!Number.isInteger(cases) || cases < 1 || !Number.isInteger(first) || first < 0) throw new Error(`--cases and --seed must be whole numbers (got ${cases}, ${first})`);
+  if (!Number.isInteger(cases) || cases < 0 || !Number.isInteger(first) || first < 0) throw new Error(`--cases and --seed must be whole numbers (got ${cases}, ${first})`);
+  const real = Number(flag(args, '--real') ?? 33);
+  const realPrompts = flag(args, '--real-prompts')?.split(',').map((p) => p.trim());
+  if (cases === 0) {
+    const model = await loadModel(dir);
+    try {
+      await runReal(model, real, realPrompts);
+    } finally {
+      await model.close();
+    }
+    return;
+  }
 
   const loadStart = performance.now();
   const model = await loadModel(dir);
@@ -124,8 +136,7 @@ export async function run(args: string[]): Promise<void> {
     await segmentWithModel(model, phantom.ct, [prompts[0]]);
     const single = (performance.now() - started) / 1000;
     printSummary(rows, columns, prompts.length, single, prompts[0]);
-    const real = Number(flag(args, '--real') ?? 33);
-    if (real > 0) await runReal(model, real);
+    if (real > 0) await runReal(model, real, realPrompts);
   } finally {
     await model.close();
   }

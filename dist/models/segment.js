@@ -36,8 +36,8 @@ export async function segmentWithModel(model, ct, prompts, options = {}) {
         task: r.task,
         outputKey: plans[i].outputKey,
         keepProbability: options.probabilities ?? false,
-        largestComponent: options.largestComponent ?? manifest.postprocess.largestComponent,
-        fillHoles: options.fillHoles ?? manifest.postprocess.fillHoles,
+        largestComponent: options.largestComponent ?? r.task.postprocess?.largestComponent ?? manifest.postprocess.largestComponent,
+        fillHoles: options.fillHoles ?? r.task.postprocess?.fillHoles ?? manifest.postprocess.fillHoles,
         rank: mergeRank(manifest.merge.priority, r.task),
     }));
     const mirrors = mirrorsFor(manifest, options.tta);

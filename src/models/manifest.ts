@@ -176,6 +176,14 @@ export const taskSchema = z.object({
   trainedOn: z.string().min(1).optional(),
   /** What a user must know before trusting the task's masks (e.g. "fails on real abdomens"), shown with its results. */
   caution: z.string().min(1).optional(),
+  /** This task's own postprocessing, over the package's (e.g. the largest component for one organ, not for both lungs). */
+  postprocess: z
+    .object({
+      largestComponent: z.boolean().optional(),
+      fillHoles: z.boolean().optional(),
+    })
+    .strict()
+    .optional(),
 });
 
 const manifestObject = z.object({

@@ -80,6 +80,19 @@ describe('the demo package on a real head-and-neck CT (OpenKBP validation patien
       // Swapped sides would score the parotid against its mirror image.
       const left = result.prompts[CHECKS.findIndex((c) => c.prompt === 'left parotid')].mask.data;
       expect(dice(left, oar.data, new Set([3]))).toBeLessThan(0.1);
+
+      // Single organs keep their largest component (the task's manifest postprocess): the mask is
+      // part of the raw one and no further from the contour.
+      for (const c of CHECKS) expect(model.manifest.tasks.find((t) => t.prompt === c.prompt)?.postprocess, c.prompt).toEqual({ largestComponent: true });
+      const pruned = ['spinal cord', 'mandible'];
+      const raw = await segmentWithModel(model, ct, pruned, { largestComponent: false });
+      for (const [n, prompt] of pruned.entries()) {
+        const kept = result.prompts[CHECKS.findIndex((c) => c.prompt === prompt)].mask.data;
+        const all = raw.prompts[n].mask.data;
+        expect(kept.every((v, i) => v === 0 || all[i] !== 0), prompt).toBe(true);
+        const value = new Set([CHECKS.find((c) => c.prompt === prompt)!.value]);
+        expect(dice(kept, oar.data, value), prompt).toBeGreaterThanOrEqual(dice(all, oar.data, value));
+      }
     } finally {
       await model.close();
     }

@@ -50,6 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument('--work', help='keep the parity tensors and ONNX timing copies in this directory')
     p.add_argument('--caution', action='append', metavar='TASK=TEXT', help='what TASK is not for, recorded in its manifest entry and shown by '
                    '`uniseg pathways` (repeatable; e.g. a task validation showed unusable)')
+    p.add_argument('--largest-component', action='append', metavar='TASK[,TASK...]', help='keep only the largest connected component of these tasks\' masks '
+                   '(single organs, e.g. mandible; not lungs or tumours), recorded as the task\'s postprocess (repeatable)')
     p.add_argument('--keep-heads', metavar='PKG', help='copy the clNet heads of package PKG (e.g. the models/demo being replaced) unchanged; refused unless '
                    'this checkpoint\'s encoder and the bottleneck they read are bit-identical to PKG\'s (train with --freeze-bottleneck)')
     p.add_argument('--heads', help='clNet heads checkpoint trained on this gCIS checkpoint (train_demo.py --mode heads --shared-bottleneck ALT --init-from CKPT)')
@@ -77,6 +79,7 @@ def main(argv=None) -> int:
         template=args.template,
         aliases=aliases,
         cautions=cautions,
+        largest_component=sorted({t.strip() for v in args.largest_component or [] for t in v.split(',') if t.strip()}),
         fp16=not args.no_fp16,
         parity=not args.skip_parity,
         tolerance=args.tolerance,

@@ -47,6 +47,8 @@ class Options:
     aliases: Dict[str, List[str]] = field(default_factory=dict)
     #: task name → a caution recorded in its manifest entry (replaces the default one)
     cautions: Dict[str, str] = field(default_factory=dict)
+    #: tasks whose masks keep only their largest connected component (the task's manifest postprocess)
+    largest_component: List[str] = field(default_factory=list)
     fp16: bool = True
     parity: bool = True
     tolerance: float = 1e-4
@@ -149,11 +151,11 @@ def export(opts: Options, say: Callable[[str], None] = print) -> dict:
             say(f'  wrote {p.name + ".onnx":<18} {p.written["file_bytes"] / 1e6:7.2f} MB ({p.written["converted"]} fp16 tensors, {p.written["kept_fp32"]} fp32 left)')
 
         # -- router -------------------------------------------------------------------------
-        for option, given in (('--alias', opts.aliases), ('--caution', opts.cautions)):
+        for option, given in (('--alias', opts.aliases), ('--caution', opts.cautions), ('--largest-component', opts.largest_component)):
             unknown = sorted(set(given) - {t.name for t in src.tasks})
             if unknown:
                 raise ExportError(f'{option} for unknown task(s) {unknown}; tasks: {[t.name for t in src.tasks]}')
-        tasks = M.task_entries(src, opts.aliases, opts.cautions)
+        tasks = M.task_entries(src, opts.aliases, opts.cautions, opts.largest_component)
         texts = sorted({x for t in tasks for x in task_texts(t)})
         # The package's own copy of the text encoder (fp16-stored like the parts) embeds the
         # router's distillation texts, so the router learns the embeddings users will get.

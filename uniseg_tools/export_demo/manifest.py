@@ -56,9 +56,10 @@ def provenance(task_name: str, config: dict) -> dict:
     return {'trainedOn': 'synthetic CT phantoms only', 'caution': PHANTOM_CAUTION}
 
 
-def task_entries(src: Source, aliases: Dict[str, List[str]], cautions: Dict[str, str] = None) -> List[dict]:
+def task_entries(src: Source, aliases: Dict[str, List[str]], cautions: Dict[str, str] = None, largest: Sequence[str] = ()) -> List[dict]:
     """Manifest tasks in checkpoint order: softmax over the 2 logits, label on channel 1 (the
-    training rule ``p1 > p0``: the engine's argmax takes channel 0 on ties)."""
+    training rule ``p1 > p0``: the engine's argmax takes channel 0 on ties). Tasks in ``largest``
+    keep only their largest connected component."""
     out = []
     for t in src.tasks:
         extra = [a for a in aliases.get(t.name, []) if a not in t.aliases]
@@ -74,6 +75,7 @@ def task_entries(src: Source, aliases: Dict[str, List[str]], cautions: Dict[str,
                 'threshold': 0.5,
                 **provenance(t.name, src.config),
                 **({'caution': cautions[t.name]} if t.name in (cautions or {}) else {}),
+                **({'postprocess': {'largestComponent': True}} if t.name in largest else {}),
             }
         )
     return out

@@ -54,7 +54,8 @@ export function cachedEncoder(encoder, options = {}) {
     let misses = 0;
     // An encoder with raw vectors (CLIP) caches those: the unit vector is derived from the cached raw
     // one, so a raw-embedding router's prompt runs the text model once, not once per form.
-    const raw = encoder.embedRaw ? (prompts) => encoder.embedRaw(prompts) : null;
+    const raw = encoder.embedRaw !== undefined;
+    const compute = (prompts) => (raw ? encoder.embedRaw(prompts) : encoder.embed(prompts));
     const cached = async (prompts) => {
         const keys = prompts.map((p) => encoder.prepare(p));
         const out = keys.map((k) => lru.get(k));
@@ -69,7 +70,7 @@ export function cachedEncoder(encoder, options = {}) {
             }
         });
         if (todo.size > 0) {
-            const vectors = await (raw ?? ((p) => encoder.embed(p)))([...todo.values()]);
+            const vectors = await compute([...todo.values()]);
             const fresh = new Map([...todo.keys()].map((k, j) => [k, vectors[j]]));
             for (const [k, v] of fresh)
                 lru.set(k, v);

@@ -9,7 +9,7 @@
  * over the cases that have that tumour; on the others the predicted volume is reported instead.
  * Then the head-and-neck organs on real CTs (demo-real.ts).
  */
-import { loadModel } from '../../src/models/package.ts';
+import { loadModel, type Model } from '../../src/models/package.ts';
 import { runReal } from './demo-real.ts';
 import { segmentWithModel } from '../../src/models/segment.ts';
 import { DEFAULT_MODEL_DIR } from '../../src/models/default-model.ts';
@@ -81,18 +81,21 @@ export async function run(args: string[]): Promise<void> {
   if (!Number.isInteger(cases) || cases < 0 || !Number.isInteger(first) || first < 0) throw new Error(`--cases and --seed must be whole numbers (got ${cases}, ${first})`);
   const real = Number(flag(args, '--real') ?? 33);
   const realPrompts = flag(args, '--real-prompts')?.split(',').map((p) => p.trim());
-  if (cases === 0) {
-    const model = await loadModel(dir);
-    try {
-      await runReal(model, real, realPrompts);
-    } finally {
-      await model.close();
-    }
-    return;
-  }
 
   const loadStart = performance.now();
   const model = await loadModel(dir);
+  let rows: Row[] = [];
+  try {
+    if (cases > 0) rows = await runPhantoms(model, dir, cases, first, loadStart);
+    if (real > 0) await runReal(model, real, realPrompts);
+  } finally {
+    await model.close();
+  }
+  if (args.includes('--json')) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+}
+
+/** The phantom half: every prompt on `cases` unseen phantoms, Dice per task, then the summary. */
+async function runPhantoms(model: Model, dir: string, cases: number, first: number, loadStart: number): Promise<Row[]> {
   // Every task: the pathway tasks and the clNet head tasks (scored per label, as "label@Head").
   const tasks = model.manifest.tasks;
   const prompts = tasks.map((t) => t.prompt);
@@ -104,43 +107,38 @@ export async function run(args: string[]): Promise<void> {
   process.stdout.write(`load + warm-up ${((performance.now() - loadStart) / 1000).toFixed(1)} s\n\n`);
 
   const rows: Row[] = [];
-  try {
-    for (let c = 0; c < cases; c++) {
-      const grid = GRIDS[c % GRIDS.length];
-      const seed = first + c;
-      const phantom = generatePhantom({ seed, shape: grid.shape, spacing: grid.spacing, orientation: grid.orientation });
-      const started = performance.now();
-      const result = await segmentWithModel(model, phantom.ct, prompts);
-      const seconds = (performance.now() - started) / 1000;
-      const row: Row = { seed, grid: grid.name, seconds, windows: result.windows, dice: {}, falseMl: {} };
-      const voxelMl = grid.spacing[0] * grid.spacing[1] * grid.spacing[2] / 1000;
-      for (const p of result.prompts) {
-        for (const [label, value] of Object.entries(p.labels)) {
-          const key = column(p.task, p.route, label);
-          const truth = taskTruth(phantom.labels, [label]);
-          const mask = Uint8Array.from(p.mask.data, (v) => (v === value ? 1 : 0));
-          if (truth.some((v) => v !== 0)) row.dice[key] = dice(mask, truth, ONE);
-          else {
-            row.dice[key] = null;
-            row.falseMl[key] = mask.reduce((n, v) => n + v, 0) * voxelMl;
-          }
+  for (let c = 0; c < cases; c++) {
+    const grid = GRIDS[c % GRIDS.length];
+    const seed = first + c;
+    const phantom = generatePhantom({ seed, shape: grid.shape, spacing: grid.spacing, orientation: grid.orientation });
+    const started = performance.now();
+    const result = await segmentWithModel(model, phantom.ct, prompts);
+    const seconds = (performance.now() - started) / 1000;
+    const row: Row = { seed, grid: grid.name, seconds, windows: result.windows, dice: {}, falseMl: {} };
+    const voxelMl = grid.spacing[0] * grid.spacing[1] * grid.spacing[2] / 1000;
+    for (const p of result.prompts) {
+      for (const [label, value] of Object.entries(p.labels)) {
+        const key = column(p.task, p.route, label);
+        const truth = taskTruth(phantom.labels, [label]);
+        const mask = Uint8Array.from(p.mask.data, (v) => (v === value ? 1 : 0));
+        if (truth.some((v) => v !== 0)) row.dice[key] = dice(mask, truth, ONE);
+        else {
+          row.dice[key] = null;
+          row.falseMl[key] = mask.reduce((n, v) => n + v, 0) * voxelMl;
         }
       }
-      rows.push(row);
-      const cells = columns.map((c) => `${c} ${row.dice[c] === null ? `(none; ${row.falseMl[c].toFixed(1)} ml)` : row.dice[c]!.toFixed(3)}`);
-      process.stdout.write(`case ${c + 1}/${cases} seed ${seed} ${grid.name.padEnd(13)} ${seconds.toFixed(1)} s  ${cells.join('  ')}\n`);
     }
-    // One prompt on a 3 mm case: the "seconds per case" most users meet.
-    const phantom = generatePhantom({ seed: first, shape: GRIDS[0].shape, spacing: GRIDS[0].spacing });
-    const started = performance.now();
-    await segmentWithModel(model, phantom.ct, [prompts[0]]);
-    const single = (performance.now() - started) / 1000;
-    printSummary(rows, columns, prompts.length, single, prompts[0]);
-    if (real > 0) await runReal(model, real, realPrompts);
-  } finally {
-    await model.close();
+    rows.push(row);
+    const cells = columns.map((c) => `${c} ${row.dice[c] === null ? `(none; ${row.falseMl[c].toFixed(1)} ml)` : row.dice[c]!.toFixed(3)}`);
+    process.stdout.write(`case ${c + 1}/${cases} seed ${seed} ${grid.name.padEnd(13)} ${seconds.toFixed(1)} s  ${cells.join('  ')}\n`);
   }
-  if (args.includes('--json')) process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  // One prompt on a 3 mm case: the "seconds per case" most users meet.
+  const phantom = generatePhantom({ seed: first, shape: GRIDS[0].shape, spacing: GRIDS[0].spacing });
+  const started = performance.now();
+  await segmentWithModel(model, phantom.ct, [prompts[0]]);
+  const single = (performance.now() - started) / 1000;
+  printSummary(rows, columns, prompts.length, single, prompts[0]);
+  return rows;
 }
 
 function printSummary(rows: readonly Row[], tasks: readonly string[], promptCount: number, single: number, singlePrompt: string): void {

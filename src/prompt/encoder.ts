@@ -95,7 +95,8 @@ export function cachedEncoder(encoder: PromptEncoder, options: { size?: number }
   let misses = 0;
   // An encoder with raw vectors (CLIP) caches those: the unit vector is derived from the cached raw
   // one, so a raw-embedding router's prompt runs the text model once, not once per form.
-  const raw = encoder.embedRaw ? (prompts: string[]) => encoder.embedRaw!(prompts) : null;
+  const raw = encoder.embedRaw !== undefined;
+  const compute = (prompts: string[]) => (raw ? encoder.embedRaw!(prompts) : encoder.embed(prompts));
   const cached = async (prompts: string[]): Promise<Float32Array[]> => {
     const keys = prompts.map((p) => encoder.prepare(p));
     const out: (Float32Array | undefined)[] = keys.map((k) => lru.get(k));
@@ -108,7 +109,7 @@ export function cachedEncoder(encoder: PromptEncoder, options: { size?: number }
       }
     });
     if (todo.size > 0) {
-      const vectors = await (raw ?? ((p: string[]) => encoder.embed(p)))([...todo.values()]);
+      const vectors = await compute([...todo.values()]);
       const fresh = new Map([...todo.keys()].map((k, j) => [k, vectors[j]] as const));
       for (const [k, v] of fresh) lru.set(k, v);
       keys.forEach((k, i) => (out[i] ??= fresh.get(k)));

@@ -1,11 +1,12 @@
 /**
  * The web page in headless Chromium against a real `uniseg serve --token` (one browser, one server
  * for the file). The page asks for the token and offers in-browser mode. Server mode: the API's own
- * messages for a non-NIfTI file and an unknown prompt; "mandible" on a real head-and-neck CT (an
- * OpenKBP validation patient, cut to its jaw so a run costs seconds) gives, through the page's
- * download link, byte for byte what `uniseg segment` writes, on the clinical contour, and the viewer
- * shows the overlay colour where the mask is drawn. In-browser mode: the same prompt agrees with Node
- * on >= 99.9 % of voxels, and no request (seen by the browser and in the server's log) carries the scan.
+ * messages for a non-NIfTI file and an unknown prompt; "liver" on the real abdominal CT
+ * (../shared/data/ct) gives, through the page's download link, byte for byte what `uniseg segment`
+ * writes, and the viewer shows the overlay colour where the mask is drawn; "mandible" on a real
+ * head-and-neck CT (an OpenKBP validation patient cut to its jaw) lies on the clinical contour.
+ * In-browser mode: "liver" on the real abdominal CT agrees with Node on >= 99.9 % of voxels, and no
+ * request (seen by the browser and in the server's log) carries the scan.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -18,7 +19,7 @@ import { dice } from '../../src/volume/phantom/truth.ts';
 import type { Volume } from '../../src/volume/types.ts';
 import { OPENKBP_DIR } from '../../scripts/bench/demo-real.ts';
 import { cropVolume, labelBox } from '../convert/crop.ts';
-import { ROOT } from '../helpers/paths.ts';
+import { ROOT, SHARED_CT } from '../helpers/paths.ts';
 import { launchChromium, serve, type Chromium, type Served } from './browser.ts';
 import { difference, reddish } from './pixels.ts';
 
@@ -29,7 +30,7 @@ let tmp: string;
 let server: Served;
 let chrome: Chromium;
 let page: Page;
-/** The CLI's mask for "mandible" (started in the server-mode test, reused by the in-browser one). */
+/** The CLI's mask for "liver" on the real abdominal CT (started in the server-mode test, reused by the in-browser one). */
 let reference: Promise<Buffer>;
 /** A validation patient's CT cut to its mandible contour plus a margin, and that contour. */
 let scan: string;
@@ -60,9 +61,9 @@ async function apiError(path: string, init: RequestInit = {}): Promise<{ code: s
   return ((await res.json()) as { error: { code: string; message: string } }).error;
 }
 
-/** `uniseg segment CT -p mandible -o FILE` with the same model, run beside the page. */
-function cliMask(out: string): Promise<Buffer> {
-  const child = spawn(process.execPath, [join(ROOT, 'bin', 'uniseg.mjs'), 'segment', scan, '-p', 'mandible', '-o', out, '--threads', '1', '--no-log'], { cwd: ROOT, stdio: 'ignore' });
+/** `uniseg segment CT -p PROMPT -o FILE` with the same model, run beside the page. */
+function cliMask(ct: string, prompt: string, out: string): Promise<Buffer> {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'uniseg.mjs'), 'segment', ct, '-p', prompt, '-o', out, '--threads', '1', '--no-log'], { cwd: ROOT, stdio: 'ignore' });
   return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(readFileSync(out)) : reject(new Error(`uniseg segment exited ${code}`)))));
 }
 
@@ -101,26 +102,29 @@ describe('web page, server mode', () => {
     await page.locator('body').evaluate((body) => body.removeAttribute('data-state'));
   });
 
-  it('segments a real CT for "mandible": the downloaded mask equals uniseg segment\'s file, lies on the contour, and the viewer draws it', async () => {
-    reference = cliMask(join(tmp, 'cli-mandible.nii.gz'));
-    await page.fill('#prompt', 'mandible');
+  /** Runs PROMPT on the file the page holds, in server mode, and returns the downloaded mask. */
+  async function runOnServer(prompt: string): Promise<Buffer> {
+    await page.fill('#prompt', prompt);
     await page.press('#prompt', 'Enter');
     await page.waitForSelector('body[data-state=done]', { timeout: 560_000 });
     const row = await page.$$eval('#results tbody tr', (rows) => rows.map((r) => [...r.querySelectorAll('td')].map((td) => td.textContent)));
     expect(row).toHaveLength(1);
-    expect(row[0][1]).toBe('mandible');
+    expect(row[0][1]).toBe(prompt);
     expect(row[0][2]).toMatch(/^pathway \d+(,\d+)+$/);
-
     const [download] = await Promise.all([page.waitForEvent('download'), page.click('#results a.download')]);
-    expect(download.suggestedFilename()).toBe('mandible.nii.gz');
-    const fromPage = readFileSync(await download.path());
+    expect(download.suggestedFilename()).toBe(`${prompt}.nii.gz`);
+    return readFileSync(await download.path());
+  }
+
+  it('segments the real abdominal CT for "liver": the downloaded mask equals uniseg segment\'s file, and the viewer draws it', async () => {
+    reference = cliMask(SHARED_CT, 'liver', join(tmp, 'cli-liver.nii.gz'));
+    await page.setInputFiles('#file', SHARED_CT);
+    const fromPage = await runOnServer('liver');
     expect(fromPage.equals(await reference)).toBe(true);
-    const mask = await readVolume(new Uint8Array(fromPage));
-    expect(dice(mask.data, jaw.data, new Set([MANDIBLE]))).toBeGreaterThan(0.5);
 
     await page.selectOption('#view', 'axial');
     const canvas = page.locator('#gl');
-    const shown = await canvas.screenshot({ path: join(ARTEFACTS, 'server-mode-mandible.png') });
+    const shown = await canvas.screenshot({ path: join(ARTEFACTS, 'server-mode-liver.png') });
     expect(await reddish(shown)).toBeGreaterThan(50);
     await page.click('#results input.toggle');
     const hidden = await canvas.screenshot();
@@ -132,14 +136,22 @@ describe('web page, server mode', () => {
     await page.click('#results input.toggle');
   }, 600_000);
 
-  it('segments "mandible" in the browser: agrees with Node on >= 99.9 % of voxels, and the scan never leaves the tab', async () => {
+  it('segments a real head-and-neck CT for "mandible": the mask lies on the clinical contour', async () => {
+    await page.setInputFiles('#file', scan);
+    const mask = await readVolume(new Uint8Array(await runOnServer('mandible')));
+    expect(dice(mask.data, jaw.data, new Set([MANDIBLE]))).toBeGreaterThan(0.5);
+    await page.selectOption('#view', 'axial');
+    await page.locator('#gl').screenshot({ path: join(ARTEFACTS, 'server-mode-mandible.png') });
+  }, 600_000);
+
+  it('segments "liver" on the real abdominal CT in the browser: agrees with Node on >= 99.9 % of voxels, and the scan never leaves the tab', async () => {
     const bodies: { url: string; bytes: number }[] = [];
     page.on('request', (request) => bodies.push({ url: request.url(), bytes: request.postDataBuffer()?.length ?? 0 }));
     const logged = server.log().length;
 
     await page.check('#in-browser');
-    await page.setInputFiles('#file', scan);
-    await page.fill('#prompt', 'mandible');
+    await page.setInputFiles('#file', SHARED_CT);
+    await page.fill('#prompt', 'liver');
     // In-browser inference holds the tab's main thread, so the key-up may wait for it.
     await page.press('#prompt', 'Enter', { timeout: 600_000 });
     await page.waitForSelector('body[data-state=done]', { timeout: 900_000 });
@@ -153,7 +165,7 @@ describe('web page, server mode', () => {
     expect(Array.from(node.data).some((v) => v !== 0)).toBe(true);
 
     await page.selectOption('#view', 'axial');
-    const shown = await page.locator('#gl').screenshot({ path: join(ARTEFACTS, 'in-browser-mandible.png') });
+    const shown = await page.locator('#gl').screenshot({ path: join(ARTEFACTS, 'in-browser-liver.png') });
     expect(await reddish(shown)).toBeGreaterThan(50);
 
     // The model was fetched (GETs), the scan was not sent: no request had a body, none went to /segment or /volumes.

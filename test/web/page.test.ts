@@ -5,13 +5,13 @@
  * (../shared/data/ct) gives, through the page's download link, byte for byte what `uniseg segment`
  * writes, and the viewer shows the overlay colour where the mask is drawn; "mandible" on a real
  * head-and-neck CT (an OpenKBP validation patient cut to its jaw) lies on the clinical contour.
- * In-browser mode: "liver" on the real abdominal CT agrees with Node on >= 99.9 % of voxels, and no
- * request (seen by the browser and in the server's log) carries the scan.
+ * In-browser mode: "liver" on the real abdominal CT, dropped on the page, agrees with Node on
+ * >= 99.9 % of voxels, and no request (seen by the browser and in the server's log) carries the scan.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readVolume, writeVolume } from '../../src/volume/nifti/index.ts';
@@ -65,6 +65,21 @@ async function apiError(path: string, init: RequestInit = {}): Promise<{ code: s
 function cliMask(ct: string, prompt: string, out: string): Promise<Buffer> {
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'uniseg.mjs'), 'segment', ct, '-p', prompt, '-o', out, '--threads', '1', '--no-log'], { cwd: ROOT, stdio: 'ignore' });
   return new Promise((resolve, reject) => child.on('exit', (code) => (code === 0 ? resolve(readFileSync(out)) : reject(new Error(`uniseg segment exited ${code}`)))));
+}
+
+/** Drops the file on the page's drop zone, as dragging it from a file manager does: a drop event whose DataTransfer holds the file. */
+async function dropFile(path: string): Promise<void> {
+  const transfer = await page.evaluateHandle(
+    ({ base64, name }) => {
+      // Runs in the page; the test's TypeScript has no DOM types, so the browser's DataTransfer is named here.
+      const { DataTransfer } = globalThis as unknown as { DataTransfer: new () => { items: { add(file: File): void } } };
+      const data = new DataTransfer();
+      data.items.add(new File([Uint8Array.from(atob(base64), (c) => c.charCodeAt(0))], name));
+      return data;
+    },
+    { base64: readFileSync(path).toString('base64'), name: basename(path) },
+  );
+  await page.dispatchEvent('#drop', 'drop', { dataTransfer: transfer });
 }
 
 describe('web page, server mode', () => {
@@ -150,7 +165,8 @@ describe('web page, server mode', () => {
     const logged = server.log().length;
 
     await page.check('#in-browser');
-    await page.setInputFiles('#file', SHARED_CT);
+    await dropFile(SHARED_CT);
+    await expect.poll(() => page.textContent('#file-name')).toMatch(/^example_ct\.nii\.gz /);
     await page.fill('#prompt', 'liver');
     // In-browser inference holds the tab's main thread, so the key-up may wait for it.
     await page.press('#prompt', 'Enter', { timeout: 600_000 });

@@ -1,7 +1,7 @@
 // SHA-256 over every TypeScript source under src/ (sorted paths and contents). dist/ records the
 // hash of the sources it was compiled from, so the CLI can tell a current build from a stale one.
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export function sourceHash(srcDir) {
@@ -16,3 +16,9 @@ export function sourceHash(srcDir) {
 }
 
 export const STAMP = 'SOURCES.sha256';
+
+/** Whether ROOT/dist was compiled from exactly the sources now in ROOT/src (its stamp matches). */
+export function distIsCurrent(root) {
+  const stamp = join(root, 'dist', STAMP);
+  return existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === sourceHash(join(root, 'src'));
+}

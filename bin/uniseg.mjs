@@ -2,13 +2,10 @@
 // Runs the compiled CLI in dist/ when it was built from exactly the sources in src/ (its stamp
 // matches), which starts without a TypeScript transpiler; otherwise the TypeScript sources through
 // tsx's loader, so `npx uniseg` works right after `npm ci` and after any edit, with no build step.
-import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sourceHash, STAMP } from './source-hash.mjs';
+import { distIsCurrent } from './source-hash.mjs';
 
-const root = fileURLToPath(new URL('../', import.meta.url));
-const stamp = `${root}dist/${STAMP}`;
-if (existsSync(stamp) && readFileSync(stamp, 'utf8').trim() === sourceHash(`${root}src`)) {
+if (distIsCurrent(fileURLToPath(new URL('../', import.meta.url)))) {
   await import('../dist/cli/main.js');
 } else {
   const { register } = await import('tsx/esm/api');

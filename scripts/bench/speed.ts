@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sourceHash, STAMP } from '../../bin/source-hash.mjs';
+import { distIsCurrent } from '../../bin/source-hash.mjs';
 import { MB, ROOT, runBenchChild } from './child.ts';
 import { child, dice, THREADS, type ChildReport, type Mode } from './speed-child.ts';
 
@@ -149,28 +149,27 @@ function promptsSection(repeat: number, out: (l: string) => void): void {
 function memorySection(out: (l: string) => void): void {
   if (!existsSync(BIG_CT)) runBenchChild('io', ['--generate', BIG_CT]);
   if (!existsSync(join(SWIN, 'model.json'))) return out('peak RSS: skipped (run `npm run bench -- engine` once to build the packages)');
-  const built = existsSync(join(ROOT, 'dist', STAMP)) && readFileSync(join(ROOT, 'dist', STAMP), 'utf8').trim() === sourceHash(join(ROOT, 'src'));
-  out(`\npeak RSS, 512x512x400 CT (0.8 x 0.8 x 1 mm) with the SwinUNETR package at 3 mm: \`uniseg segment\` (${built ? 'compiled dist/' : 'dist/ stale: TypeScript through tsx, run `npm run build` first'}), read + segment + write`);
-  const mask = join(OUT, 'big-mask.nii.gz');
-  const timed = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, join(ROOT, 'bin', 'uniseg.mjs'), 'segment', BIG_CT, '-m', SWIN, '-p', 'class 1', '-o', mask, '--threads', String(THREADS)], { encoding: 'utf8', maxBuffer: 16 * MB });
-  if (timed.status !== 0) return out(`  uniseg segment failed: ${timed.stderr.trim().split('\n').slice(-2).join(' ')}`);
-  const [wall, kb] = timed.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-  const rss = kb * 1024;
-  out(row('default mode: peak RSS', `${(rss / MB).toFixed(0)} MiB`, `goal <= 1024 MiB: ${verdict(rss <= 1024 * MB)}; ${(rss / 1e9).toFixed(2)} GB; ${s(wall)} wall`));
+  out(`\npeak RSS, 512x512x400 CT (0.8 x 0.8 x 1 mm) with the SwinUNETR package at 3 mm: \`uniseg segment\` (${distIsCurrent(ROOT) ? 'compiled dist/' : 'dist/ stale: TypeScript through tsx, run `npm run build` first'}), read + segment + write`);
+  const run = timedNode([join(ROOT, 'bin', 'uniseg.mjs'), 'segment', BIG_CT, '-m', SWIN, '-p', 'class 1', '-o', join(OUT, 'big-mask.nii.gz'), '--threads', String(THREADS)]);
+  if (run.failed) return out(`  uniseg segment failed: ${run.failed}`);
+  out(row('default mode: peak RSS', `${(run.rss / MB).toFixed(0)} MiB`, `goal <= 1024 MiB: ${verdict(run.rss <= 1024 * MB)}; ${(run.rss / 1e9).toFixed(2)} GB; ${s(run.wall)} wall`));
+}
+
+/** `node ARGS` under /usr/bin/time: wall and CPU seconds, peak RSS in bytes; `failed` holds the last stderr lines when it exited non-zero. */
+function timedNode(args: readonly string[]): { wall: number; cpu: number; rss: number; failed?: string } {
+  const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, ...args], { encoding: 'utf8', maxBuffer: 16 * MB });
+  const lines = result.stderr.trim().split('\n');
+  const [wall, user, sys, kb] = lines[lines.length - 1].split(' ').map(Number);
+  return { wall, cpu: user + sys, rss: kb * 1024, ...(result.status !== 0 ? { failed: lines.slice(-3, -1).join(' ') } : {}) };
 }
 
 function startupSection(repeat: number, out: (l: string) => void): void {
   out('\nstart-up: node bin/uniseg.mjs --help (CPU = user + sys, which a busy machine does not inflate)');
-  const time = (args: string[]) => {
-    const result = spawnSync('/usr/bin/time', ['-f', '%e %U %S %M', process.execPath, ...args], { encoding: 'utf8' });
-    const [wall, user, sys, kb] = result.stderr.trim().split('\n').pop()!.split(' ').map(Number);
-    return { wall, cpu: user + sys, rss: kb / 1024 };
-  };
   const best = (args: string[]) =>
-    Array.from({ length: Math.max(3, repeat) }, () => time(args)).reduce((a, b) => (b.wall < a.wall ? { ...b, cpu: Math.min(a.cpu, b.cpu) } : { ...a, cpu: Math.min(a.cpu, b.cpu) }));
+    Array.from({ length: Math.max(3, repeat) }, () => timedNode(args)).reduce((a, b) => (b.wall < a.wall ? { ...b, cpu: Math.min(a.cpu, b.cpu) } : { ...a, cpu: Math.min(a.cpu, b.cpu) }));
   const node = best(['-e', '0']);
   const help = best([join(ROOT, 'bin', 'uniseg.mjs'), '--help']);
   out(row('node -e 0 (the floor): wall / CPU', `${s(node.wall)} / ${s(node.cpu)}`));
   out(row('uniseg --help: wall / CPU', `${s(help.wall)} / ${s(help.cpu)}`, `goal <= 0.30 s: ${verdict(help.wall <= 0.3)} (wall), ${verdict(help.cpu <= 0.3)} (CPU)`));
-  out(row('uniseg --help: peak RSS', `${help.rss.toFixed(0)} MiB`, `goal <= 100 MB: ${verdict(help.rss * MB <= 100e6)}`));
+  out(row('uniseg --help: peak RSS', `${(help.rss / MB).toFixed(0)} MiB`, `goal <= 100 MB: ${verdict(help.rss <= 100e6)}`));
 }

@@ -16,6 +16,7 @@ import { loadModel } from '../../src/models/package.ts';
 import { segmentWithModel } from '../../src/models/segment.ts';
 import { readVolume, writeVolume } from '../../src/volume/nifti/index.ts';
 import { generatePhantom } from '../../src/volume/phantom/index.ts';
+import { hugePageEnv } from '../../bin/huge-pages.mjs';
 import { MB, peakRss, ROOT, runBenchChild } from './child.ts';
 
 const DIR = join(ROOT, '.tmp', 'bench', 'engine');
@@ -124,6 +125,7 @@ function pythonReference(pkg: string, ct: string, prompt: string): ChildResult {
     cwd: ROOT,
     encoding: 'utf8',
     maxBuffer: 16 * MB,
+    env: hugePageEnv(),
   });
   if (result.status !== 0) throw new Error(`uniseg_tools reference failed: ${result.stderr}`);
   const report = JSON.parse(result.stdout.trim().split('\n').pop()!) as { windows: number; medianMs: { preprocess: number; total: number } };

@@ -15,6 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { hugePageEnv, transparentHugePages } from '../../bin/huge-pages.mjs';
 import { distIsCurrent } from '../../bin/source-hash.mjs';
 import { MB, ROOT, runBenchChild } from './child.ts';
 import { child, dice, THREADS, type ChildReport, type Mode } from './speed-child.ts';
@@ -53,6 +54,7 @@ export async function run(args: string[]): Promise<void> {
   await mkdir(OUT, { recursive: true });
   const out = (line: string) => process.stdout.write(`${line}\n`);
   out(`speed bench: ${THREADS} ORT/torch threads, best of ${repeat}, node ${process.version}, ${new Date().toISOString()}`);
+  out(`  allocator: GLIBC_TUNABLES=${hugePageEnv().GLIBC_TUNABLES ?? '(unset)'}, transparent huge pages: ${transparentHugePages()} (UNISEG_HUGE_PAGES=0 measures without)`);
 
   if (only.has('torch')) torchSection(repeat, out);
   if (only.has('real')) for (const ct of cases) realSection(ct, repeat, out);
@@ -82,6 +84,8 @@ function torchSection(repeat: number, out: (l: string) => void): void {
     encoding: 'utf8',
     maxBuffer: 16 * MB,
     cwd: ROOT,
+    // The same allocator as uniseg's child: PyTorch's large tensors are glibc mmaps too.
+    env: hugePageEnv(),
   });
   if (ref.status !== 0) return out(`  PyTorch reference failed: ${ref.stderr.trim().split('\n').pop()}`);
   const report = JSON.parse(ref.stdout.trim().split('\n').pop()!) as { windows: number; timingsMs: { total: number[] } };

@@ -20,6 +20,7 @@ import { readVolume } from "../../volume/read.js";
 import { writePreview } from "../../preview/index.js";
 import { parsePngPath } from "./preview.js";
 import { parseInteger, parseNiftiPath, parseNumber } from "../options.js";
+import { allocatorRuntime } from "../runtime.js";
 import { selectionLogger, withLogOption } from "../log-option.js";
 import { progressReporter } from "../progress.js";
 import { reportSeries, SERIES_HELP, seriesOption } from "../series-option.js";
@@ -33,6 +34,7 @@ export function segmentReport(result, outputs) {
         windows: result.windows,
         schedule: result.schedule,
         timings: roundedTimings({ ...result.timings }),
+        runtime: allocatorRuntime(),
         outputs,
     };
 }
@@ -80,7 +82,7 @@ export function registerSegment(program) {
         .option('--no-skip-air', 'also run windows that hold only air (below -900 HU)')
         .option('--locate', 'locate each prompt with a coarse pass, then segment only around it (default: the package decides)')
         .option('--no-locate', 'run the windows of the whole body for every prompt')
-        .option('--json', 'print a JSON report (prompts, voxels, volume_ml, route, timings, outputs) on stdout')
+        .option('--json', 'print a JSON report (prompts, voxels, volume_ml, route, schedule, timings, runtime, outputs) on stdout')
         .addHelpText('after', `
 Exactly one of -o and --output-dir is required.
 

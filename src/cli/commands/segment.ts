@@ -21,6 +21,7 @@ import { readVolume } from '../../volume/read.ts';
 import { writePreview } from '../../preview/index.ts';
 import { parsePngPath } from './preview.ts';
 import { parseInteger, parseNiftiPath, parseNumber } from '../options.ts';
+import { allocatorRuntime } from '../runtime.ts';
 import { selectionLogger, withLogOption } from '../log-option.ts';
 import { progressReporter } from '../progress.ts';
 import { reportSeries, SERIES_HELP, seriesOption } from '../series-option.ts';
@@ -71,6 +72,7 @@ export function segmentReport(result: SegmentResult, outputs: SegmentOutputs): o
     windows: result.windows,
     schedule: result.schedule,
     timings: roundedTimings({ ...result.timings }),
+    runtime: allocatorRuntime(),
     outputs,
   };
 }
@@ -122,7 +124,7 @@ export function registerSegment(program: Command): void {
     .option('--no-skip-air', 'also run windows that hold only air (below -900 HU)')
     .option('--locate', 'locate each prompt with a coarse pass, then segment only around it (default: the package decides)')
     .option('--no-locate', 'run the windows of the whole body for every prompt')
-    .option('--json', 'print a JSON report (prompts, voxels, volume_ml, route, timings, outputs) on stdout')
+    .option('--json', 'print a JSON report (prompts, voxels, volume_ml, route, schedule, timings, runtime, outputs) on stdout')
     .addHelpText('after', `
 Exactly one of -o and --output-dir is required.
 

@@ -1,0 +1,15 @@
+// Types for huge-pages.mjs (plain JavaScript so bin/uniseg.mjs can run it before any build).
+export const HUGE_PAGE_COMMANDS: readonly string[];
+export const TUNABLE: string;
+export const RELAUNCHED: string;
+export function transparentHugePages(): string;
+export interface Machine {
+  env: Record<string, string | undefined>;
+  platform: string;
+  glibc: boolean;
+  thp: string;
+}
+export function machineTunables(machine: Machine): string | null;
+export function hugePageTunables(input: Machine & { argv: readonly string[] }): string | null;
+export function hugePageEnv(env?: Record<string, string | undefined>): Record<string, string | undefined>;
+export function relaunchWithHugePages(): boolean;

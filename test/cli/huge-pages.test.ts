@@ -1,0 +1,130 @@
+/**
+ * bin/huge-pages.mjs: network-running commands start node again with glibc's malloc.hugetlb
+ * tunable where the kernel hands out transparent huge pages on request. The relaunch must not change
+ * a byte of output, must pass signals on, and must not outlive its parent.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hugePageTunables, transparentHugePages, TUNABLE } from '../../bin/huge-pages.mjs';
+import { uniseg } from '../helpers/cli.ts';
+import { FIXTURES, ROOT, TEST_MODELS } from '../helpers/paths.ts';
+
+const ct = join(FIXTURES, 'engine', 'odd', 'ct.nii.gz');
+const thp = transparentHugePages();
+const glibc = Boolean((process.report.getReport() as { header: { glibcVersionRuntime?: string } }).header.glibcVersionRuntime);
+/** Whether this machine relaunches (and so whether segment reports huge pages). */
+const relaunches = process.platform === 'linux' && glibc && thp === 'madvise';
+
+let tmp: string;
+beforeAll(() => {
+  tmp = mkdtempSync(join(tmpdir(), 'uniseg-huge-'));
+});
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe('hugePageTunables', () => {
+  const base = { argv: ['segment', 'ct.nii.gz', '-p', 'liver'], env: {}, platform: 'linux', glibc: true, thp: 'madvise' };
+
+  it('relaunches network-running commands on glibc with THP on request, keeping other tunables', () => {
+    expect(hugePageTunables(base)).toBe(TUNABLE);
+    expect(hugePageTunables({ ...base, argv: ['--threads', 'serve'] })).toBe(TUNABLE);
+    expect(hugePageTunables({ ...base, env: { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' } })).toBe(`glibc.malloc.arena_max=2:${TUNABLE}`);
+  });
+
+  it('runs in this process otherwise', () => {
+    for (const argv of [['--help'], ['info', 'ct.nii.gz'], ['batch', 'in', '-o', 'out'], ['worker'], []]) expect(hugePageTunables({ ...base, argv }), argv.join(' ')).toBeNull();
+    expect(hugePageTunables({ ...base, thp: 'always' })).toBeNull();
+    expect(hugePageTunables({ ...base, thp: 'never' })).toBeNull();
+    expect(hugePageTunables({ ...base, thp: 'unknown' })).toBeNull();
+    expect(hugePageTunables({ ...base, glibc: false })).toBeNull();
+    expect(hugePageTunables({ ...base, platform: 'darwin' })).toBeNull();
+    expect(hugePageTunables({ ...base, env: { UNISEG_HUGE_PAGES: '0' } })).toBeNull();
+    expect(hugePageTunables({ ...base, env: { UNISEG_RELAUNCHED: '1' } })).toBeNull();
+    expect(hugePageTunables({ ...base, env: { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' } })).toBeNull();
+  });
+});
+
+describe(`uniseg with huge pages (this machine: THP ${thp}, ${glibc ? 'glibc' : 'no glibc'})`, () => {
+  it('writes the same bytes with and without them, and says which it ran with', () => {
+    const run = (name: string, env: Record<string, string>) => {
+      const out = join(tmp, `${name}.nii.gz`);
+      const r = uniseg(['segment', ct, '-p', 'liver', '--model', join(TEST_MODELS, 'plain'), '-o', out, '--json', '--threads', '1'], { env });
+      expect(r.status, r.stderr).toBe(0);
+      return { report: JSON.parse(r.stdout) as { runtime: { hugePages: boolean; transparentHugePages: string } }, bytes: readFileSync(out) };
+    };
+    // As started from a shell without the tunable (the test run itself may have it set).
+    const on = run('on', { GLIBC_TUNABLES: '' });
+    const off = run('off', { GLIBC_TUNABLES: '', UNISEG_HUGE_PAGES: '0' });
+    expect(on.bytes.equals(off.bytes)).toBe(true);
+    expect(on.report.runtime).toEqual({ hugePages: relaunches || thp === 'always', transparentHugePages: thp });
+    expect(off.report.runtime).toEqual({ hugePages: thp === 'always', transparentHugePages: thp });
+  });
+
+  it('passes SIGINT on to a relaunched server, which drains and exits 0; a SIGKILLed parent takes its child along', { timeout: 60_000 }, async () => {
+    const start = async () => {
+      const child = spawn(process.execPath, [join(ROOT, 'bin', 'uniseg.mjs'), 'serve', '--port', '0', '--host', '127.0.0.1', '--model', join(TEST_MODELS, 'plain'), '--threads', '1'], {
+        cwd: ROOT,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { ...process.env, GLIBC_TUNABLES: '' },
+      });
+      let stderr = '';
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+      const url = await new Promise<string>((resolve, reject) => {
+        child.stderr!.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stderr);
+          if (match) resolve(match[1]);
+        });
+        void exited.then(({ code }) => reject(new Error(`uniseg serve exited with ${code}:\n${stderr}`)));
+      });
+      return { child, url, exited, stderr: () => stderr, children: childrenOf(child.pid!) };
+    };
+
+    const drained = await start();
+    expect(drained.children).toHaveLength(relaunches ? 1 : 0);
+    drained.child.kill('SIGINT');
+    expect(await drained.exited).toEqual({ code: 0, signal: null });
+    expect(drained.stderr()).toMatch(/SIGINT: finishing requests in progress/);
+
+    const killed = await start();
+    killed.child.kill('SIGKILL');
+    expect((await killed.exited).signal).toBe('SIGKILL');
+    for (const pid of killed.children) {
+      let alive = true;
+      for (let i = 0; i < 100 && alive; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        alive = isAlive(pid);
+      }
+      expect(alive, `relaunched child ${pid} outlived its parent`).toBe(false);
+    }
+    await expect(fetch(`${killed.url}/health`)).rejects.toThrow();
+  });
+});
+
+/** PIDs whose parent is `pid` (from /proc; empty where there is none). */
+function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return out;
+}
+
+/** Whether `pid` still runs (a zombie waiting to be reaped has ended). */
+function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}

@@ -11,6 +11,8 @@ import importlib
 import sys
 from typing import Dict, List, Optional, Tuple
 
+from uniseg_tools.huge_pages import huge_pages_on, relaunch_with_huge_pages, transparent_huge_pages
+
 #: command -> (module, one line for --help). Modules are imported only when their command runs.
 COMMANDS: Dict[str, Tuple[str, str]] = {
     'train': ('uniseg_tools.commands.train', 'train gCIS pathways or clNet heads (phantoms, real CTs), resumable'),
@@ -32,6 +34,7 @@ def usage() -> str:
     lines = ['usage: python3 -m uniseg_tools <command> [args...]', '', 'commands:']
     lines += [f'  {name.ljust(width)}  {about}' for name, (_, about) in COMMANDS.items()]
     lines += ['', "`python3 -m uniseg_tools <command> --help` describes one command."]
+    lines += [f'huge pages: {"on" if huge_pages_on() else "off"} (transparent huge pages: {transparent_huge_pages()}; UNISEG_HUGE_PAGES=0 turns them off)']
     return '\n'.join(lines)
 
 
@@ -51,4 +54,5 @@ def main(argv: Optional[List[str]] = None) -> int:
 
 
 if __name__ == '__main__':
+    relaunch_with_huge_pages()
     sys.exit(main())

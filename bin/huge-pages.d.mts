@@ -3,6 +3,7 @@ export const HUGE_PAGE_COMMANDS: readonly string[];
 export const TUNABLE: string;
 export const RELAUNCHED: string;
 export function transparentHugePages(): string;
+export function hugePagesOn(env: Record<string, string | undefined>, thp?: string): boolean;
 export interface Machine {
   env: Record<string, string | undefined>;
   platform: string;

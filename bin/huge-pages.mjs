@@ -29,6 +29,12 @@ export function transparentHugePages() {
   }
 }
 
+/** Whether a process started with `env` got huge pages (the tunable with "madvise", or "always"). */
+export function hugePagesOn(env, thp = transparentHugePages()) {
+  const tunable = /(^|:)glibc\.malloc\.hugetlb=1($|:)/.test(env.GLIBC_TUNABLES ?? '');
+  return thp === 'always' || (thp === 'madvise' && tunable);
+}
+
 /**
  * The GLIBC_TUNABLES value that turns huge pages on for a process started with `env`, or null
  * where it would change nothing: only on glibc, when the kernel gives huge pages on request

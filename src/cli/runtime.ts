@@ -4,7 +4,7 @@
  * GLIBC_TUNABLES=glibc.malloc.hugetlb=1) and the kernel's huge page mode. It explains a 3x
  * difference in speed between two machines or two ways of starting uniseg.
  */
-import { readFileSync } from 'node:fs';
+import { hugePagesOn, transparentHugePages } from '../../bin/huge-pages.mjs';
 
 export interface AllocatorRuntime {
   /** Whether large allocations get transparent huge pages (tunable set with "madvise", or "always"). */
@@ -14,12 +14,6 @@ export interface AllocatorRuntime {
 }
 
 export function allocatorRuntime(env: NodeJS.ProcessEnv = process.env): AllocatorRuntime {
-  let mode = 'unknown';
-  try {
-    mode = /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ?? 'unknown';
-  } catch {
-    // Not Linux, or no sysfs: nothing to report.
-  }
-  const tunable = /(^|:)glibc\.malloc\.hugetlb=1($|:)/.test(env.GLIBC_TUNABLES ?? '');
-  return { hugePages: mode === 'always' || (mode === 'madvise' && tunable), transparentHugePages: mode };
+  const mode = transparentHugePages();
+  return { hugePages: hugePagesOn(env, mode), transparentHugePages: mode };
 }

@@ -12,6 +12,7 @@
 // `UNISEG_HUGE_PAGES=0` turns this off.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 
 /** Commands that run ONNX parts in this process and are relaunched with huge pages. */
 export const HUGE_PAGE_COMMANDS = ['segment', 'demo', 'serve', 'verify'];
@@ -89,7 +90,7 @@ export function relaunchWithHugePages() {
   // Ctrl-C in a terminal reaches the whole foreground process group, the child included; passing
   // SIGINT on as well would be a second signal (which makes `serve` stop without draining). Away
   // from a terminal a SIGINT was sent to this process only, so it is passed on.
-  const terminal = Boolean(process.stdin.isTTY || process.stdout.isTTY || process.stderr.isTTY);
+  const terminal = [0, 1, 2].some((fd) => isatty(fd));
   for (const signal of ['SIGTERM', 'SIGHUP', 'SIGINT']) {
     process.on(signal, () => {
       if (signal === 'SIGINT' && terminal) return;

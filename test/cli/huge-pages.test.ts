@@ -3,7 +3,7 @@
  * tunable where the kernel hands out transparent huge pages on request. The relaunch must not change
  * a byte of output, must pass signals on, and must not outlive its parent.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -100,6 +100,46 @@ describe(`uniseg with huge pages (this machine: THP ${thp}, ${glibc ? 'glibc' : 
       expect(alive, `relaunched child ${pid} outlived its parent`).toBe(false);
     }
     await expect(fetch(`${killed.url}/health`)).rejects.toThrow();
+  });
+});
+
+/**
+ * Runs `uniseg serve` in a pseudo-terminal (Python's pty: node has none), types Ctrl-C once it
+ * listens, and prints its output and exit code: the terminal's SIGINT reaches parent and child.
+ */
+const CTRL_C = String.raw`
+import os, pty, select, sys, time
+pid, fd = pty.fork()
+if pid == 0:
+    os.execv(sys.argv[1], sys.argv[1:])
+out, typed, end = b'', False, time.time() + 30
+while time.time() < end:
+    if select.select([fd], [], [], 0.2)[0]:
+        try:
+            chunk = os.read(fd, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        out += chunk
+    if b'listening on' in out and not typed:
+        os.write(fd, b'\x03')
+        typed = True
+_, status = os.waitpid(pid, 0)
+sys.stdout.write(out.decode(errors='replace') + '\nEXIT %d\n' % os.waitstatus_to_exitcode(status))
+`;
+
+describe('Ctrl-C in a terminal', () => {
+  it('stops a relaunched server once: it drains and exits 0', { timeout: 60_000 }, () => {
+    const run = spawnSync('/usr/bin/python3', ['-c', CTRL_C, process.execPath, join(ROOT, 'bin', 'uniseg.mjs'), 'serve', '--port', '0', '--host', '127.0.0.1', '--model', join(TEST_MODELS, 'plain'), '--threads', '1'], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      env: { ...process.env, GLIBC_TUNABLES: '' },
+      timeout: 50_000,
+    });
+    expect(run.stdout, run.stderr).toMatch(/SIGINT: finishing requests in progress/);
+    expect(run.stdout).toMatch(/uniseg serve: stopped/);
+    expect(run.stdout.trim().split('\n').pop()).toBe('EXIT 0');
   });
 });
 

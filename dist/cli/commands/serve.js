@@ -53,8 +53,9 @@ Examples:
         const logger = flags.log === false ? undefined : createSelectionLogger(typeof flags.log === 'string' ? flags.log : 'stderr');
         const token = flags.token === undefined || flags.token === '' ? undefined : flags.token;
         const running = await startServer({ model: flags.model, host: flags.host, port, threads, limits, token, logger });
-        process.stderr.write(`uniseg serve: listening on ${running.url} (model ${running.model.manifest.name}, queue ${limits.queue}, upload limit ${mb(limits.maxUploadBytes)} MB${token ? ', token required' : ''})\n`);
-        await new Promise((resolve) => {
+        // Signal handlers first: whoever reads "listening" may stop the server at once (a test, a
+        // supervisor, a user's Ctrl-C), and a signal before them would kill it without draining.
+        const stopped = new Promise((resolve) => {
             const stop = (signal) => {
                 process.off('SIGTERM', stop).off('SIGINT', stop);
                 process.once('SIGTERM', () => process.exit(1)).once('SIGINT', () => process.exit(1));
@@ -64,6 +65,8 @@ Examples:
             };
             process.on('SIGTERM', stop).on('SIGINT', stop);
         });
+        process.stderr.write(`uniseg serve: listening on ${running.url} (model ${running.model.manifest.name}, queue ${limits.queue}, upload limit ${mb(limits.maxUploadBytes)} MB${token ? ', token required' : ''})\n`);
+        await stopped;
         process.stderr.write('uniseg serve: stopped\n');
     });
 }

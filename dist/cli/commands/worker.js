@@ -26,18 +26,21 @@ Examples:
         const threads = flags.threads === undefined ? undefined : parseInteger('--threads', flags.threads, { min: 1, max: 256 });
         const stallSeconds = parseNumber('--stall-timeout-s', flags.stallTimeoutS, { min: 1, max: 86_400 });
         const logger = flags.log === false ? undefined : createSelectionLogger(typeof flags.log === 'string' ? flags.log : 'stderr');
+        // Signal handlers before the worker takes jobs: a signal that comes while it starts (or just
+        // after "worker ready") must drain it like any other, not kill it mid-job.
+        const signalled = new Promise((resolve) => {
+            const stop = (s) => {
+                process.off('SIGTERM', stop).off('SIGINT', stop);
+                process.once('SIGTERM', () => process.exit(1)).once('SIGINT', () => process.exit(1));
+                resolve(s);
+            };
+            process.on('SIGTERM', stop).on('SIGINT', stop);
+        });
         const model = await loadModel(flags.model, threads === undefined ? {} : { threads });
         try {
             const worker = await startBatchWorker({ url: flags.queue, model, packageSha256: await packageSha256(model.dir, model.manifest), concurrency, stallSeconds, logger });
             process.stderr.write(`uniseg worker: ${worker.name} serving ${worker.queue} (concurrency ${concurrency})\n`);
-            const signal = await new Promise((resolve) => {
-                const stop = (s) => {
-                    process.off('SIGTERM', stop).off('SIGINT', stop);
-                    process.once('SIGTERM', () => process.exit(1)).once('SIGINT', () => process.exit(1));
-                    resolve(s);
-                };
-                process.on('SIGTERM', stop).on('SIGINT', stop);
-            });
+            const signal = await signalled;
             process.stderr.write(`uniseg worker: ${signal}: finishing running jobs, then exiting\n`);
             logger?.info({ signal }, 'shutting down');
             await worker.close();

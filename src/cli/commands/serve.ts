@@ -82,10 +82,9 @@ Examples:
       const token = flags.token === undefined || flags.token === '' ? undefined : flags.token;
 
       const running = await startServer({ model: flags.model, host: flags.host, port, threads, limits, token, logger });
-      process.stderr.write(
-        `uniseg serve: listening on ${running.url} (model ${running.model.manifest.name}, queue ${limits.queue}, upload limit ${mb(limits.maxUploadBytes)} MB${token ? ', token required' : ''})\n`,
-      );
-      await new Promise<void>((resolve) => {
+      // Signal handlers first: whoever reads "listening" may stop the server at once (a test, a
+      // supervisor, a user's Ctrl-C), and a signal before them would kill it without draining.
+      const stopped = new Promise<void>((resolve) => {
         const stop = (signal: NodeJS.Signals) => {
           process.off('SIGTERM', stop).off('SIGINT', stop);
           process.once('SIGTERM', () => process.exit(1)).once('SIGINT', () => process.exit(1));
@@ -95,6 +94,10 @@ Examples:
         };
         process.on('SIGTERM', stop).on('SIGINT', stop);
       });
+      process.stderr.write(
+        `uniseg serve: listening on ${running.url} (model ${running.model.manifest.name}, queue ${limits.queue}, upload limit ${mb(limits.maxUploadBytes)} MB${token ? ', token required' : ''})\n`,
+      );
+      await stopped;
       process.stderr.write('uniseg serve: stopped\n');
     });
 }

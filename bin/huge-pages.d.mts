@@ -14,3 +14,4 @@ export function machineTunables(machine: Machine): string | null;
 export function hugePageTunables(input: Machine & { argv: readonly string[] }): string | null;
 export function hugePageEnv(env?: Record<string, string | undefined>): Record<string, string | undefined>;
 export function relaunchWithHugePages(): boolean;
+export function warnWithoutHugePages(): void;

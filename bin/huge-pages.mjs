@@ -68,6 +68,23 @@ export function hugePageEnv(env = process.env) {
   return tunables === null ? { ...env } : { ...env, GLIBC_TUNABLES: tunables };
 }
 
+let warned = false;
+
+/**
+ * Once per process, where huge pages would help but are off (a program that imports the SDK, or
+ * `uniseg batch` / `uniseg worker`, started without the tunable): a warning that says how to
+ * turn them on. Nothing where they are on, cannot help, or UNISEG_HUGE_PAGES=0.
+ */
+export function warnWithoutHugePages() {
+  if (warned || process.env[RELAUNCHED] === '1') return;
+  warned = true;
+  if (machineTunables(thisMachine(process.env)) === null) return;
+  process.emitWarning(
+    `ONNX Runtime runs 3-4x slower here without transparent huge pages: start node with GLIBC_TUNABLES=${TUNABLE} (or set UNISEG_HUGE_PAGES=0 to silence this)`,
+    { type: 'UnisegPerformanceWarning', code: 'UNISEG_NO_HUGE_PAGES' },
+  );
+}
+
 /**
  * Relaunches this CLI with huge pages when hugePageTunables says so and returns true (the caller
  * then does nothing more: this process exits as the child does); returns false otherwise.

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { warnWithoutHugePages } from '../../bin/huge-pages.mjs';
 import { UnisegError } from "../errors.js";
 export class OrtParts {
     parts;
@@ -67,6 +68,7 @@ export class OrtParts {
         return session;
     }
     async create(name) {
+        warnWithoutHugePages();
         const part = this.parts[name];
         const bytes = await this.readPart(name);
         let session;

@@ -5,6 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import * as ort from 'onnxruntime-node';
+import { warnWithoutHugePages } from '../../bin/huge-pages.mjs';
 import { UnisegError } from '../errors.ts';
 import type { Part } from './manifest.ts';
 
@@ -89,6 +90,7 @@ export class OrtParts implements PartRunner {
   }
 
   private async create(name: string): Promise<ort.InferenceSession> {
+    warnWithoutHugePages();
     const part = this.parts[name];
     const bytes = await this.readPart(name);
     let session: ort.InferenceSession;

@@ -129,6 +129,26 @@ _, status = os.waitpid(pid, 0)
 sys.stdout.write(out.decode(errors='replace') + '\nEXIT %d\n' % os.waitstatus_to_exitcode(status))
 `;
 
+describe('the SDK in a process started without huge pages', () => {
+  it('warns once, with the variable to set, where they would help; not with it set', { timeout: 60_000 }, () => {
+    const script = `
+      import { loadModel, segment } from ${JSON.stringify(join(ROOT, 'src', 'index.ts'))};
+      const model = await loadModel(${JSON.stringify(join(TEST_MODELS, 'plain'))}, { threads: 1 });
+      for (let i = 0; i < 2; i++) await segment(${JSON.stringify(ct)}, ['liver'], { model });
+      await model.close();`;
+    const run = (tunables: string) =>
+      spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, GLIBC_TUNABLES: tunables } });
+    const without = run('');
+    expect(without.status, without.stderr).toBe(0);
+    const warnings = without.stderr.match(/UnisegPerformanceWarning: .*/g) ?? [];
+    expect(warnings).toHaveLength(relaunches ? 1 : 0);
+    if (relaunches) expect(warnings[0]).toContain(`GLIBC_TUNABLES=${TUNABLE}`);
+    const withIt = run(TUNABLE);
+    expect(withIt.status, withIt.stderr).toBe(0);
+    expect(withIt.stderr).not.toMatch(/UnisegPerformanceWarning/);
+  });
+});
+
 describe('Ctrl-C in a terminal', () => {
   it('stops a relaunched server once: it drains and exits 0', { timeout: 60_000 }, () => {
     const run = spawnSync('/usr/bin/python3', ['-c', CTRL_C, process.execPath, join(ROOT, 'bin', 'uniseg.mjs'), 'serve', '--port', '0', '--host', '127.0.0.1', '--model', join(TEST_MODELS, 'plain'), '--threads', '1'], {

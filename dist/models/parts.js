@@ -81,6 +81,8 @@ export class OrtParts {
                 // Without the arena a session's working memory goes back after each run instead of staying
                 // reserved per session at its peak (rounded up to a power of two): with one session per part
                 // that was most of uniseg's RSS (SwinUNETR at 64^3: 1.2 GB -> 0.8 GB, `npm run bench -- speed`).
+                // Each run then maps its large tensors afresh; transparent huge pages keep that cheap
+                // (bin/huge-pages.mjs: without them page faults were 85 % of an encoder window).
                 enableCpuMemArena: false,
                 // Idle worker threads sleep rather than spin: parts are many short runs, and on a shared
                 // machine spinning threads take the cores the running op needs.

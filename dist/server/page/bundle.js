@@ -26,6 +26,13 @@ const BROWSER_ALIASES = {
     'node:path': 'pathe',
     'onnxruntime-node': `${NODE}onnxruntime.ts`,
 };
+/** The engine's one import from bin/ (Node's start-up helpers), mapped the same way; esbuild aliases only bare names. */
+const BIN_STAND_INS = {
+    name: 'uniseg-bin-stand-ins',
+    setup(b) {
+        b.onResolve({ filter: /\/bin\/huge-pages\.mjs$/ }, () => ({ path: `${NODE}huge-pages.ts` }));
+    },
+};
 export async function bundlePage() {
     const started = performance.now();
     let result;
@@ -43,6 +50,7 @@ export async function bundlePage() {
             define: { 'process.env.NODE_ENV': '"production"' },
             alias: BROWSER_ALIASES,
             inject: [`${NODE}buffer.ts`],
+            plugins: [BIN_STAND_INS],
         });
     }
     catch (error) {

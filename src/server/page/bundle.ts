@@ -5,7 +5,7 @@
  * sources). esbuild is the bundler tsx itself runs on, so this adds no second toolchain.
  */
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { UnisegError } from '../../errors.ts';
 
 // The page is bundled from its TypeScript sources, also when the server itself runs from the
@@ -27,6 +27,14 @@ const BROWSER_ALIASES: Record<string, string> = {
   'node:stream': `${NODE}stream.ts`,
   'node:path': 'pathe',
   'onnxruntime-node': `${NODE}onnxruntime.ts`,
+};
+
+/** The engine's one import from bin/ (Node's start-up helpers), mapped the same way; esbuild aliases only bare names. */
+const BIN_STAND_INS: Plugin = {
+  name: 'uniseg-bin-stand-ins',
+  setup(b) {
+    b.onResolve({ filter: /\/bin\/huge-pages\.mjs$/ }, () => ({ path: `${NODE}huge-pages.ts` }));
+  },
 };
 
 export interface PageBundle {
@@ -51,6 +59,7 @@ export async function bundlePage(): Promise<PageBundle> {
       define: { 'process.env.NODE_ENV': '"production"' },
       alias: BROWSER_ALIASES,
       inject: [`${NODE}buffer.ts`],
+      plugins: [BIN_STAND_INS],
     });
   } catch (error) {
     throw new UnisegError('INVALID_ARGUMENT', `the web page could not be bundled from ${WEB_DIR}: ${(error as Error).message}`, { dir: WEB_DIR }, { cause: error });

@@ -11,7 +11,7 @@ export interface Machine {
   thp: string;
 }
 export function machineTunables(machine: Machine): string | null;
-export function hugePageTunables(input: Machine & { argv: readonly string[] }): string | null;
+export function runsNetworks(argv: readonly string[]): boolean;
 export function hugePageEnv(env?: Record<string, string | undefined>): Record<string, string | undefined>;
 export function relaunchWithHugePages(): boolean;
 export function warnWithoutHugePages(): void;

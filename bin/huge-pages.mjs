@@ -50,11 +50,9 @@ export function machineTunables({ env, platform, glibc, thp }) {
   return tunables === '' ? TUNABLE : `${tunables}:${TUNABLE}`;
 }
 
-/** The GLIBC_TUNABLES value to relaunch the CLI with (see machineTunables), or null: only for a listed command. */
-export function hugePageTunables({ argv, ...machine }) {
-  const command = argv.find((a) => !a.startsWith('-'));
-  if (!HUGE_PAGE_COMMANDS.includes(command)) return null;
-  return machineTunables(machine);
+/** Whether a CLI argv runs one of HUGE_PAGE_COMMANDS (its first word that is not an option). */
+export function runsNetworks(argv) {
+  return HUGE_PAGE_COMMANDS.includes(argv.find((a) => !a.startsWith('-')));
 }
 
 /** This machine, as machineTunables reads it. */
@@ -76,7 +74,7 @@ let warned = false;
  * turn them on. Nothing where they are on, cannot help, or UNISEG_HUGE_PAGES=0.
  */
 export function warnWithoutHugePages() {
-  if (warned || process.env[RELAUNCHED] === '1') return;
+  if (warned) return;
   warned = true;
   if (machineTunables(thisMachine(process.env)) === null) return;
   process.emitWarning(
@@ -86,18 +84,18 @@ export function warnWithoutHugePages() {
 }
 
 /**
- * Relaunches this CLI with huge pages when hugePageTunables says so and returns true (the caller
- * then does nothing more: this process exits as the child does); returns false otherwise.
+ * Relaunches this CLI with huge pages for a command that runs networks, where machineTunables
+ * says so, and returns true (the caller then does nothing more: this process exits as the child
+ * does); returns false otherwise.
  */
 export function relaunchWithHugePages() {
   if (process.env[RELAUNCHED] === '1') {
     dieWithParent();
     return false;
   }
-  const argv = process.argv.slice(2);
-  const command = argv.find((a) => !a.startsWith('-'));
-  if (!HUGE_PAGE_COMMANDS.includes(command)) return false;
-  const tunables = hugePageTunables({ argv, ...thisMachine(process.env) });
+  // The command first: reading the machine (process.report) is not worth it for `--help`.
+  if (!runsNetworks(process.argv.slice(2))) return false;
+  const tunables = machineTunables(thisMachine(process.env));
   if (tunables === null) return false;
 
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {

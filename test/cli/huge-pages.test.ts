@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hugePageTunables, transparentHugePages, TUNABLE } from '../../bin/huge-pages.mjs';
+import { machineTunables, runsNetworks, transparentHugePages, TUNABLE } from '../../bin/huge-pages.mjs';
 import { uniseg } from '../helpers/cli.ts';
 import { FIXTURES, ROOT, TEST_MODELS } from '../helpers/paths.ts';
 
@@ -24,25 +24,26 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-describe('hugePageTunables', () => {
-  const base = { argv: ['segment', 'ct.nii.gz', '-p', 'liver'], env: {}, platform: 'linux', glibc: true, thp: 'madvise' };
+describe('which processes get huge pages', () => {
+  const base = { env: {}, platform: 'linux', glibc: true, thp: 'madvise' };
 
   it('relaunches network-running commands on glibc with THP on request, keeping other tunables', () => {
-    expect(hugePageTunables(base)).toBe(TUNABLE);
-    expect(hugePageTunables({ ...base, argv: ['--threads', 'serve'] })).toBe(TUNABLE);
-    expect(hugePageTunables({ ...base, env: { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' } })).toBe(`glibc.malloc.arena_max=2:${TUNABLE}`);
+    expect(runsNetworks(['segment', 'ct.nii.gz', '-p', 'liver'])).toBe(true);
+    expect(runsNetworks(['--threads', 'serve'])).toBe(true);
+    expect(machineTunables(base)).toBe(TUNABLE);
+    expect(machineTunables({ ...base, env: { GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' } })).toBe(`glibc.malloc.arena_max=2:${TUNABLE}`);
   });
 
   it('runs in this process otherwise', () => {
-    for (const argv of [['--help'], ['info', 'ct.nii.gz'], ['batch', 'in', '-o', 'out'], ['worker'], []]) expect(hugePageTunables({ ...base, argv }), argv.join(' ')).toBeNull();
-    expect(hugePageTunables({ ...base, thp: 'always' })).toBeNull();
-    expect(hugePageTunables({ ...base, thp: 'never' })).toBeNull();
-    expect(hugePageTunables({ ...base, thp: 'unknown' })).toBeNull();
-    expect(hugePageTunables({ ...base, glibc: false })).toBeNull();
-    expect(hugePageTunables({ ...base, platform: 'darwin' })).toBeNull();
-    expect(hugePageTunables({ ...base, env: { UNISEG_HUGE_PAGES: '0' } })).toBeNull();
-    expect(hugePageTunables({ ...base, env: { UNISEG_RELAUNCHED: '1' } })).toBeNull();
-    expect(hugePageTunables({ ...base, env: { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' } })).toBeNull();
+    for (const argv of [['--help'], ['info', 'ct.nii.gz'], ['batch', 'in', '-o', 'out'], ['worker'], []]) expect(runsNetworks(argv), argv.join(' ')).toBe(false);
+    expect(machineTunables({ ...base, thp: 'always' })).toBeNull();
+    expect(machineTunables({ ...base, thp: 'never' })).toBeNull();
+    expect(machineTunables({ ...base, thp: 'unknown' })).toBeNull();
+    expect(machineTunables({ ...base, glibc: false })).toBeNull();
+    expect(machineTunables({ ...base, platform: 'darwin' })).toBeNull();
+    expect(machineTunables({ ...base, env: { UNISEG_HUGE_PAGES: '0' } })).toBeNull();
+    expect(machineTunables({ ...base, env: { UNISEG_RELAUNCHED: '1' } })).toBeNull();
+    expect(machineTunables({ ...base, env: { GLIBC_TUNABLES: 'glibc.malloc.hugetlb=0' } })).toBeNull();
   });
 });
 
